@@ -1,0 +1,48 @@
+# APA Portal. `make` alone lists the targets.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint pytest e2e system-deps install migrate demo bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed ## Create the virtual environment and install the dependencies
+
+system-deps: ## Check (and install when root) the libraries WeasyPrint needs
+	@scripts/system-deps.sh
+
+migrate: install ## Apply the database migrations
+	$(PY) manage.py migrate --noinput
+
+demo: migrate ## Create the demo data (idempotent)
+	$(PY) manage.py seed_demo
+
+run: system-deps migrate ## Install, migrate, seed the demo data if empty, serve on http://127.0.0.1:8000
+	$(PY) manage.py seed_demo --if-empty
+	@echo "APA Portal : http://$(HOST):$(PORT)/"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: install ## ruff (lint and format) and the missing-migration check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+pytest: install ## The test suite alone (DATABASE_URL picks the database; SQLite by default)
+	$(BIN)/pytest
+
+test: system-deps lint pytest ## Everything CI runs on SQLite: lint, migrations check, tests
+
+clean: ## Remove the virtual environment, the local database and caches
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

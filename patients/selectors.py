@@ -1,0 +1,117 @@
+"""Reads of patients, already scoped to what the user may see (need-to-know).
+
+The access model (README, "Qui voit quoi"):
+- superusers see every patient;
+- physicians and admin staff see the patients of their structure, plus those whose care team
+  they were explicitly granted;
+- every other practitioner (physiotherapists, APA professionals) sees only the patients whose
+  care team they were granted (a prescription look-up, an orientation).
+"""
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from practitioners.models import Profession, User
+
+from . import rules
+from .models import CareTeamGrant, Patient
+
+STRUCTURE_WIDE_PROFESSIONS = frozenset({Profession.PHYSICIAN, Profession.ADMIN_STAFF})
+
+
+def active_grants(user: User) -> QuerySet[CareTeamGrant]:
+    return CareTeamGrant.objects.filter(user=user, revoked_at__isnull=True)
+
+
+def patients_visible_to(user: User) -> QuerySet[Patient]:
+    """Every patient `user` may see; empty for an anonymous or inactive user (deny by default)."""
+    patients = Patient.objects.all()
+    if not (user.is_authenticated and user.is_active):
+        return patients.none()
+    if user.is_superuser:
+        return patients
+    granted = Q(pk__in=active_grants(user).values("patient_id"))
+    if user.profession in STRUCTURE_WIDE_PROFESSIONS and user.structure_id:
+        return patients.filter(Q(structure_id=user.structure_id) | granted)
+    return patients.filter(granted)
+
+
+def patient_get_for(user: User, pk) -> Patient:
+    """The one access helper for a patient page: 404 unless `user` may see the patient."""
+    return get_object_or_404(
+        patients_visible_to(user).select_related("structure", "physician_in_charge"), pk=pk
+    )
+
+
+def user_may_see_nir(user: User) -> bool:
+    """APA professionals see the limitation level, not the NIR (need-to-know)."""
+    return user.is_superuser or user.profession in (
+        Profession.PHYSICIAN,
+        Profession.ADMIN_STAFF,
+        Profession.PHYSIOTHERAPIST,
+    )
+
+
+def user_may_edit_patient(user: User, patient: Patient) -> bool:
+    """Identity and eligibility are kept by the registering structure's physicians and staff."""
+    if user.is_superuser:
+        return True
+    return (
+        user.profession in STRUCTURE_WIDE_PROFESSIONS
+        and user.structure_id is not None
+        and user.structure_id == patient.structure_id
+    )
+
+
+def patient_search(queryset: QuerySet[Patient], query: str) -> QuerySet[Patient]:
+    """Filter by name (accent- and case-insensitive, any word a prefix) or birth date.
+
+    "hel dup" finds Hélène Dupont; "12/03/1956" or "1956-03-12" finds that birth date.
+    """
+    terms = query.split()
+    for term in terms:
+        birth_date = parse_french_date(term)
+        if birth_date is not None:
+            queryset = queryset.filter(birth_date=birth_date)
+            continue
+        folded = rules.fold(term)
+        # search_name holds the folded names separated by spaces: a prefix of any word.
+        queryset = queryset.filter(
+            Q(search_name__startswith=folded) | Q(search_name__contains=f" {folded}")
+        )
+    return queryset
+
+
+def parse_french_date(text: str) -> date | None:
+    """`12/03/1956`, `12-03-1956`, `12.03.1956` or ISO `1956-03-12`; None otherwise."""
+    for separator in "/.-":
+        parts = text.split(separator)
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            if len(parts[0]) == 4:
+                year, month, day = parts
+            else:
+                day, month, year = parts
+            if len(year) != 4:
+                return None
+            try:
+                return date(int(year), int(month), int(day))
+            except ValueError:
+                return None
+    return None
+
+
+def patient_duplicates(
+    *, birth_name: str, first_names: str, birth_date: date, exclude_pk=None
+) -> QuerySet[Patient]:
+    """Patients with the same birth name, first name and birth date (a warning, not a refusal).
+
+    Compared accent- and case-insensitively on the first of the first names.
+    """
+    first = rules.fold(first_names.split()[0]) if first_names.split() else ""
+    folded_name = rules.fold(birth_name)
+    candidates = Patient.objects.filter(birth_date=birth_date, search_name__startswith=folded_name)
+    if exclude_pk is not None:
+        candidates = candidates.exclude(pk=exclude_pk)
+    return candidates.filter(Q(search_name__contains=f" {first}"))

@@ -1,0 +1,458 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from practitioners.models import DISPENSER_PROFESSIONS, HEALTH_PROFESSIONS, Profession
+
+from . import rules
+from .rules import (
+    DURATION_MAX_MONTHS,
+    DURATION_MIN_MONTHS,
+    SESSION_MINUTES_MAX,
+    SESSION_MINUTES_MIN,
+    SESSIONS_PER_WEEK_MAX,
+    SESSIONS_PER_WEEK_MIN,
+    Intensity,
+    LimitationLevel,
+)
+
+
+class ImmutablePrescriptionError(Exception):
+    """R-P4: an attempt to change the content of a prescription that is no longer a draft."""
+
+
+def _duration_check(name: str, field: str = "duration_months") -> models.CheckConstraint:
+    # R-P2 (CSP D.1172-2): 3 to 6 whole months, also in the database.
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__gte": DURATION_MIN_MONTHS, f"{field}__lte": DURATION_MAX_MONTHS}),
+        name=name,
+        violation_error_message=_("La durée doit être de 3 à 6 mois."),
+    )
+
+
+class Recommendations(models.Model):
+    """R-P3: the structured recommendations, shared by the prescription and the adaptation."""
+
+    activity_types = models.JSONField(_("types d'activité"), default=list, blank=True)
+    sessions_per_week = models.PositiveSmallIntegerField(
+        _("séances par semaine"), null=True, blank=True
+    )
+    intensity = models.CharField(
+        _("intensité"), max_length=20, choices=Intensity.choices, blank=True
+    )
+    session_minutes = models.PositiveSmallIntegerField(
+        _("durée d'une séance (minutes)"), null=True, blank=True
+    )
+    recommendations_text = models.TextField(_("préconisations (texte libre)"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def activity_type_labels(self) -> list[str]:
+        return rules.labels(rules.ActivityType, self.activity_types)
+
+    def recommendations_summary(self) -> str:
+        """One French sentence of the structured recommendations, as printed on the form."""
+        parts = []
+        if self.activity_types:
+            parts.append(", ".join(self.activity_type_labels))
+        if self.sessions_per_week:
+            parts.append(_("%(n)s séance(s) par semaine") % {"n": self.sessions_per_week})
+        if self.session_minutes:
+            parts.append(_("%(n)s minutes par séance") % {"n": self.session_minutes})
+        if self.intensity:
+            parts.append(_("intensité %(i)s") % {"i": self.get_intensity_display().lower()})
+        return " ; ".join(str(p) for p in parts)
+
+
+def recommendations_constraints(prefix: str) -> list[models.CheckConstraint]:
+    return [
+        models.CheckConstraint(
+            condition=Q(sessions_per_week__isnull=True)
+            | Q(
+                sessions_per_week__gte=SESSIONS_PER_WEEK_MIN,
+                sessions_per_week__lte=SESSIONS_PER_WEEK_MAX,
+            ),
+            name=f"{prefix}_sessions_per_week_range",
+            violation_error_message=_("Le nombre de séances par semaine doit être de 1 à 7."),
+        ),
+        models.CheckConstraint(
+            condition=Q(session_minutes__isnull=True)
+            | Q(session_minutes__gte=SESSION_MINUTES_MIN, session_minutes__lte=SESSION_MINUTES_MAX),
+            name=f"{prefix}_session_minutes_range",
+            violation_error_message=_("La durée d'une séance doit être de 10 à 180 minutes."),
+        ),
+    ]
+
+
+class Prescription(Recommendations):
+    """A medical prescription of adapted physical activity (CSP D.1172-2).
+
+    Built and changed only through `prescriptions.services`. Once issued, its content is
+    frozen (R-P4): `save()` refuses a change of any field of `CONTENT_FIELDS`.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Brouillon")
+        ISSUED = "issued", _("Émise")
+        RENEWED = "renewed", _("Renouvelée")
+        ADAPTED = "adapted", _("Adaptée")
+        EXPIRED = "expired", _("Échue")
+        CANCELLED = "cancelled", _("Annulée")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(_("référence"), max_length=20, unique=True, editable=False)
+    verification_code = models.CharField(_("code de vérification"), max_length=6, editable=False)
+    patient = models.ForeignKey(
+        "patients.Patient",
+        verbose_name=_("patient"),
+        on_delete=models.PROTECT,
+        related_name="prescriptions",
+    )
+    prescriber = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("prescripteur"),
+        on_delete=models.PROTECT,
+        related_name="prescriptions",
+    )
+    prescribed_on = models.DateField(_("date de la prescription"))
+    start_date = models.DateField(_("début"))
+    duration_months = models.PositiveSmallIntegerField(
+        _("durée (mois)"), choices=rules.DURATION_CHOICES
+    )
+    # Derived from start_date and duration_months by save(); stored so that it can be queried.
+    end_date = models.DateField(_("fin"), editable=False)
+    restriction_picks = models.JSONField(
+        _("restrictions (choix rapides)"), default=list, blank=True
+    )
+    restrictions_text = models.TextField(
+        _("restrictions et/ou limitations fonctionnelles à prendre en compte"), blank=True
+    )
+    physician_renewal_required = models.BooleanField(
+        _("renouvellement et adaptation par un médecin nécessaires"),
+        default=False,
+        help_text=_(
+            "« Le patient présente-t-il une indication qui nécessite le renouvellement et "
+            "l'adaptation de la prescription par un médecin ? »"
+        ),
+    )
+    physician_renewal_reason = models.CharField(_("si oui, laquelle"), max_length=500, blank=True)
+    patient_agreement = models.BooleanField(_("accord du patient"), default=False)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    issued_at = models.DateTimeField(_("émise le"), null=True, blank=True, editable=False)
+    cancelled_at = models.DateTimeField(_("annulée le"), null=True, blank=True, editable=False)
+    cancel_reason = models.CharField(_("motif d'annulation"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    # R-P4: what the physician signed. Never changed once the prescription is issued.
+    CONTENT_FIELDS = (
+        "patient_id",
+        "prescriber_id",
+        "prescribed_on",
+        "start_date",
+        "duration_months",
+        "end_date",
+        "activity_types",
+        "sessions_per_week",
+        "intensity",
+        "session_minutes",
+        "recommendations_text",
+        "restriction_picks",
+        "restrictions_text",
+        "physician_renewal_required",
+        "physician_renewal_reason",
+        "patient_agreement",
+        "reference",
+        "verification_code",
+        "issued_at",
+    )
+
+    class Meta:
+        verbose_name = _("prescription")
+        verbose_name_plural = _("prescriptions")
+        ordering = ["-prescribed_on", "-created_at"]
+        constraints = [
+            _duration_check("prescription_duration_3_to_6_months"),
+            *recommendations_constraints("prescription"),
+            # R-P3: when the physician answers OUI, the indication must be given.
+            models.CheckConstraint(
+                condition=Q(physician_renewal_required=False) | ~Q(physician_renewal_reason=""),
+                name="prescription_oui_has_reason",
+                violation_error_message=_(
+                    "Précisez l'indication qui nécessite le renouvellement par un médecin."
+                ),
+            ),
+            # R-P1: no prescription leaves the draft state without the patient's agreement.
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(status="cancelled") | Q(patient_agreement=True),
+                name="prescription_issued_has_agreement",
+                violation_error_message=_("L'accord du patient est requis."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "cancelled"]) | Q(issued_at__isnull=False),
+                name="prescription_issued_has_issued_at",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gt=F("start_date")),
+                name="prescription_end_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "end_date"]),
+            models.Index(fields=["prescriber", "-prescribed_on"]),
+            models.Index(fields=["patient", "-prescribed_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def save(self, *args, **kwargs) -> None:
+        loaded = getattr(self, "_loaded", None)
+        if loaded and loaded.get("status", self.Status.DRAFT) != self.Status.DRAFT:
+            changed = [
+                name
+                for name in self.CONTENT_FIELDS
+                if name in loaded and loaded[name] != getattr(self, name)
+            ]
+            if changed:
+                raise ImmutablePrescriptionError(
+                    f"Prescription {self.reference} is {loaded['status']}: "
+                    f"refusing to change {', '.join(changed)} (R-P4)."
+                )
+        if self.start_date and self.duration_months:
+            self.end_date = rules.period_end(self.start_date, self.duration_months)
+        super().save(*args, **kwargs)
+        self._loaded = {name: getattr(self, name) for name in ("status", *self.CONTENT_FIELDS)}
+
+    def get_absolute_url(self) -> str:
+        return reverse("prescriptions:detail", kwargs={"pk": self.pk})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Remember what was loaded, so that save() can refuse a change of a signed content.
+        instance._loaded = {
+            name: getattr(instance, name)
+            for name in ("status", *cls.CONTENT_FIELDS)
+            if name in field_names
+        }
+        return instance
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def restriction_pick_labels(self) -> list[str]:
+        return rules.labels(rules.RestrictionPick, self.restriction_picks)
+
+    @property
+    def current_end_date(self):
+        """The end of the prescription, including the physiotherapist's renewal if any."""
+        try:
+            return self.renewal.end_date
+        except Renewal.DoesNotExist:
+            return self.end_date
+
+
+class LimitationAssessment(models.Model):
+    """R-L1 to R-L3: the functional-limitation assessment of a prescription.
+
+    The resulting level (R-L2) is computed, never stored; only the level the physician
+    confirms is stored.
+    """
+
+    prescription = models.OneToOneField(
+        Prescription,
+        verbose_name=_("prescription"),
+        on_delete=models.PROTECT,
+        related_name="assessment",
+    )
+    locomotor = models.PositiveSmallIntegerField(
+        _("fonctions locomotrices"), choices=LimitationLevel.choices
+    )
+    cerebral = models.PositiveSmallIntegerField(
+        _("fonctions cérébrales"), choices=LimitationLevel.choices
+    )
+    sensory = models.PositiveSmallIntegerField(
+        _("fonctions sensorielles et douleur"), choices=LimitationLevel.choices
+    )
+    severe_indicators = models.JSONField(
+        _("indicateurs de limitation sévère"), default=list, blank=True
+    )
+    confirmed_level = models.PositiveSmallIntegerField(
+        _("limitation fonctionnelle retenue par le médecin"), choices=LimitationLevel.choices
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("évaluation des limitations fonctionnelles")
+        verbose_name_plural = _("évaluations des limitations fonctionnelles")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(locomotor__lte=3)
+                & Q(cerebral__lte=3)
+                & Q(sensory__lte=3)
+                & Q(confirmed_level__lte=3),
+                name="assessment_levels_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prescription} : {self.get_confirmed_level_display()}"
+
+    @property
+    def computed_level(self) -> int:
+        """R-L2: the most severe of the three ratings."""
+        return rules.resulting_level(self.locomotor, self.cerebral, self.sensory)
+
+    @property
+    def computed_level_label(self) -> str:
+        return str(LimitationLevel(self.computed_level).label)
+
+    @property
+    def severe_indicator_labels(self) -> list[str]:
+        ticked = set(self.severe_indicators)
+        return [i.label for i in rules.SEVERE_INDICATORS if i.code in ticked]
+
+
+class SupervisionRule(models.Model):
+    """Which professions may supervise which limitation level (R-L4, R-L5).
+
+    Editable data seeded with the defaults of rules.DEFAULT_SUPERVISION. R-L4 is binding: the
+    database refuses a row that lets a non-health professional supervise a severe limitation.
+    """
+
+    level = models.PositiveSmallIntegerField(_("limitation"), choices=LimitationLevel.choices)
+    profession = models.CharField(
+        _("profession"),
+        max_length=30,
+        choices=[(p.value, p.label) for p in Profession if p in DISPENSER_PROFESSIONS],
+    )
+    note = models.CharField(_("remarque"), max_length=250, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("règle d'encadrement")
+        verbose_name_plural = _("qui peut encadrer quelle limitation")
+        ordering = ["-level", "profession"]
+        constraints = [
+            models.UniqueConstraint(fields=["level", "profession"], name="supervision_unique"),
+            # R-L4 (binding, CSP D.1172-3): severe -> health professionals only.
+            models.CheckConstraint(
+                condition=~Q(level=LimitationLevel.SEVERE)
+                | Q(profession__in=sorted(HEALTH_PROFESSIONS)),
+                name="supervision_severe_health_professionals_only",
+                violation_error_message=_(
+                    "Seuls les professionnels de santé (masseurs-kinésithérapeutes, "
+                    "ergothérapeutes, psychomotriciens) peuvent encadrer une limitation sévère."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(profession__in=sorted(DISPENSER_PROFESSIONS)),
+                name="supervision_dispensers_only",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} : {self.get_profession_display()}"
+
+
+class Renewal(Recommendations):
+    """The one renewal or adaptation by a physiotherapist (CSP D.1172-2-1, R-R1 to R-R6).
+
+    R-R2: at most one per initial prescription, guaranteed by the one-to-one key.
+    """
+
+    class Kind(models.TextChoices):
+        RENEWAL = "renewal", _("Renouvellement")
+        ADAPTATION = "adaptation", _("Adaptation")
+
+    prescription = models.OneToOneField(
+        Prescription,
+        verbose_name=_("prescription initiale"),
+        on_delete=models.PROTECT,
+        related_name="renewal",
+    )
+    kind = models.CharField(_("nature"), max_length=20, choices=Kind.choices)
+    physiotherapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("masseur-kinésithérapeute"),
+        on_delete=models.PROTECT,
+        related_name="renewals",
+    )
+    # R-R6 a): the identity as written on the form, kept as it was on that day.
+    physio_last_name = models.CharField(_("nom"), max_length=150)
+    physio_first_name = models.CharField(_("prénom"), max_length=150)
+    physio_rpps = models.CharField(_("numéro RPPS"), max_length=11)
+    performed_on = models.DateField(_("date"))
+    duration_months = models.PositiveSmallIntegerField(
+        _("durée (mois)"), choices=rules.DURATION_CHOICES
+    )
+    start_date = models.DateField(_("début"))
+    end_date = models.DateField(_("fin"))
+    patient_agreement = models.BooleanField(_("accord du patient"))
+    no_risk_attestation = models.BooleanField(
+        _("absence de difficulté ou de risque attestée"),
+        help_text=_(
+            "Le compte rendu et les bilans (art. D. 1172-5) ne rapportent pas de difficulté ou "
+            "de risque dans la pratique de l'APA susceptible de nuire à la santé du patient."
+        ),
+    )
+    created_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
+    prescriber_read_at = models.DateTimeField(_("lu par le prescripteur le"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("renouvellement ou adaptation")
+        verbose_name_plural = _("renouvellements et adaptations")
+        ordering = ["-performed_on"]
+        constraints = [
+            _duration_check("renewal_duration_3_to_6_months"),
+            *recommendations_constraints("renewal"),
+            # R-R1: with the patient's agreement. R-R5: no difficulty or risk reported.
+            models.CheckConstraint(
+                condition=Q(patient_agreement=True),
+                name="renewal_has_patient_agreement",
+                violation_error_message=_("L'accord du patient est requis."),
+            ),
+            models.CheckConstraint(
+                condition=Q(no_risk_attestation=True),
+                name="renewal_has_no_risk_attestation",
+                violation_error_message=_(
+                    "L'attestation d'absence de difficulté ou de risque est requise."
+                ),
+            ),
+            # R-R6 a): full identification with the RPPS number.
+            models.CheckConstraint(
+                condition=Q(physio_rpps__regex=r"^[0-9]{11}$"),
+                name="renewal_physio_rpps_11_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gt=F("start_date")), name="renewal_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} de {self.prescription}"
+
+    def get_absolute_url(self) -> str:
+        return self.prescription.get_absolute_url()
+
+    @property
+    def physio_display_name(self) -> str:
+        return f"{self.physio_first_name} {self.physio_last_name.upper()}"

@@ -1,0 +1,2 @@
+// APA Portal: progressive enhancements. No inline script anywhere (Content-Security-Policy).
+"use strict";
