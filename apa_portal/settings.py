@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "practitioners",
     "patients",
     "prescriptions",
+    "audit",
 ]
 
 MIDDLEWARE = [

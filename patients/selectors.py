@@ -11,8 +11,11 @@ The access model (README, "Qui voit quoi"):
 from datetime import date
 
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
+from audit.models import ReadAudit
+from audit.services import audit_read
 from practitioners.models import Profession, User
 
 from . import rules
@@ -38,11 +41,20 @@ def patients_visible_to(user: User) -> QuerySet[Patient]:
     return patients.filter(granted)
 
 
-def patient_get_for(user: User, pk) -> Patient:
-    """The one access helper for a patient page: 404 unless `user` may see the patient."""
-    return get_object_or_404(
-        patients_visible_to(user).select_related("structure", "physician_in_charge"), pk=pk
+def patient_get_for(
+    request: HttpRequest, pk, *, audit: str | None = ReadAudit.Action.PATIENT_VIEW
+) -> Patient:
+    """The one access helper for a patient page: 404 unless the user may see the patient.
+
+    Records the read in the audit (`audit=None` for a write that follows a recorded read).
+    """
+    patient = get_object_or_404(
+        patients_visible_to(request.user).select_related("structure", "physician_in_charge"),
+        pk=pk,
     )
+    if audit:
+        audit_read(request, action=audit, patient=patient)
+    return patient
 
 
 def user_may_see_nir(user: User) -> bool:

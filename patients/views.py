@@ -13,5 +13,5 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 
 def patient_detail(request: HttpRequest, pk) -> HttpResponse:
-    patient = patient_get_for(request.user, pk)
+    patient = patient_get_for(request, pk)
     return render(request, "patients/patient_detail.html", {"patient": patient})

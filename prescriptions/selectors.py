@@ -10,8 +10,11 @@
 """
 
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
+from audit.models import ReadAudit
+from audit.services import audit_read
 from patients.selectors import STRUCTURE_WIDE_PROFESSIONS, active_grants
 from practitioners.models import User
 
@@ -35,14 +38,22 @@ def prescriptions_visible_to(user: User) -> QuerySet[Prescription]:
     return prescriptions.filter((visible & not_draft) | Q(prescriber=user))
 
 
-def prescription_get_for(user: User, pk) -> Prescription:
-    """The one access helper for a prescription page: 404 unless `user` may see it."""
-    return get_object_or_404(
-        prescriptions_visible_to(user).select_related(
+def prescription_get_for(
+    request: HttpRequest, pk, *, audit: str | None = ReadAudit.Action.PRESCRIPTION_VIEW
+) -> Prescription:
+    """The one access helper for a prescription page: 404 unless the user may see it.
+
+    Records the read in the audit (`audit=None` for a write that follows a recorded read).
+    """
+    prescription = get_object_or_404(
+        prescriptions_visible_to(request.user).select_related(
             "patient", "prescriber__structure", "assessment", "renewal__physiotherapist"
         ),
         pk=pk,
     )
+    if audit:
+        audit_read(request, action=audit, prescription=prescription)
+    return prescription
 
 
 def supervising_professions(level: int) -> list[str]:

@@ -1,0 +1,76 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(Exception):
+    """The read audit is append-only: a record is never changed nor deleted."""
+
+
+class ReadAuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("The read audit is append-only.")
+
+    def delete(self):
+        raise AppendOnlyError("The read audit is append-only.")
+
+
+class ReadAudit(models.Model):
+    """Who viewed which patient page, prescription page, PDF or export, when and from where."""
+
+    class Action(models.TextChoices):
+        PATIENT_VIEW = "patient_view", _("Consultation du dossier patient")
+        PRESCRIPTION_VIEW = "prescription_view", _("Consultation d'une prescription")
+        PRESCRIPTION_PDF = "prescription_pdf", _("Téléchargement du PDF")
+        PRESCRIPTION_LOOKUP = "prescription_lookup", _("Accès par la référence (kinésithérapeute)")
+        EXPORT = "export", _("Export")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("utilisateur"),
+        on_delete=models.PROTECT,
+        related_name="read_audits",
+    )
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    patient = models.ForeignKey(
+        "patients.Patient",
+        verbose_name=_("patient"),
+        on_delete=models.PROTECT,
+        related_name="read_audits",
+        null=True,
+        blank=True,
+    )
+    prescription = models.ForeignKey(
+        "prescriptions.Prescription",
+        verbose_name=_("prescription"),
+        on_delete=models.PROTECT,
+        related_name="read_audits",
+        null=True,
+        blank=True,
+    )
+    detail = models.CharField(_("détail"), max_length=250, blank=True)
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    user_agent = models.CharField(_("navigateur"), max_length=250, blank=True)
+    at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
+
+    objects = ReadAuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("consultation")
+        verbose_name_plural = _("journal des consultations")
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["patient", "-at"]),
+            models.Index(fields=["user", "-at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_action_display()} · {self.at:%d/%m/%Y %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("The read audit is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("The read audit is append-only.")
