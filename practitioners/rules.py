@@ -2,12 +2,13 @@
 
 import re
 
-RPPS_RE = re.compile(r"^\d{11}$")
+# ASCII digits only, and no trailing newline (`$` and `\d` would let both through).
+RPPS_RE = re.compile(r"[0-9]{11}")
 
 
 def rpps_format_is_valid(rpps: str) -> bool:
     """R-ID1: an RPPS number is exactly 11 digits."""
-    return bool(RPPS_RE.match(rpps))
+    return bool(RPPS_RE.fullmatch(rpps))
 
 
 def luhn_is_valid(number: str) -> bool:
@@ -16,7 +17,7 @@ def luhn_is_valid(number: str) -> bool:
     R-ID1: the Luhn check is not officially documented for RPPS, so a failure is only a
     warning that the user confirms, never a refusal.
     """
-    if not number.isdigit():
+    if not (number.isascii() and number.isdigit()):
         return False
     total = 0
     for index, char in enumerate(reversed(number)):
