@@ -1,18 +1,51 @@
+from datetime import timedelta
+
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from patients.selectors import patients_visible_to
+from prescriptions.models import Prescription
 from prescriptions.selectors import prescriptions_visible_to
+
+ENDING_SOON_DAYS = 30
+ACTIVE = (Prescription.Status.ISSUED, Prescription.Status.RENEWED, Prescription.Status.ADAPTED)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """A home page per role: what this user has to do today."""
+    """A home page per role: what this user has to do today.
+
+    Physicians: their drafts to finish, their prescriptions ending within 30 days (renewal
+    included) and their latest ones. Everyone else: their patients and the prescriptions they
+    may see.
+    """
     user = request.user
-    prescriptions = prescriptions_visible_to(user).select_related("patient")
-    context = {
-        "patient_count": patients_visible_to(user).count(),
-        "recent_prescriptions": (
-            prescriptions.filter(prescriber=user) if user.is_physician else prescriptions
-        ).order_by("-created_at")[:10],
-    }
+    today = timezone.localdate()
+    prescriptions = prescriptions_visible_to(user).select_related("patient", "renewal")
+    context = {"patient_count": patients_visible_to(user).count(), "today": today}
+    if user.is_physician:
+        own = prescriptions.filter(prescriber=user)
+        horizon = today + timedelta(days=ENDING_SOON_DAYS)
+        context |= {
+            "drafts": own.filter(status=Prescription.Status.DRAFT).order_by("-updated_at")[:20],
+            # The current end: the renewal's when there is one, else the prescription's.
+            "ending_soon": own.filter(
+                Q(status=Prescription.Status.ISSUED, end_date__range=(today, horizon))
+                | Q(
+                    status__in=[Prescription.Status.RENEWED, Prescription.Status.ADAPTED],
+                    renewal__end_date__range=(today, horizon),
+                )
+            ).order_by("end_date")[:20],
+            "recent_prescriptions": own.exclude(status=Prescription.Status.DRAFT).order_by(
+                "-created_at"
+            )[:10],
+        }
+    else:
+        context |= {
+            "recent_patients": patients_visible_to(user).order_by("-updated_at")[:10],
+            "recent_prescriptions": prescriptions.filter(status__in=ACTIVE).order_by(
+                "-prescribed_on", "-created_at"
+            )[:10],
+        }
     return render(request, "practitioners/home.html", context)

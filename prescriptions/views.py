@@ -1,9 +1,377 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The physician's journey: list, one-page prescription form (draft, issue and sign), the
+prescription page, cancellation and the PDF. Thin views: reads through `selectors`, writes
+through `services`, whose `ValidationError`s are placed next to the fields.
 
-from .selectors import prescription_get_for
+A refused "Émettre et signer" leaves nothing behind: the save of the draft and the issue run in
+one transaction, rolled back together, and the form comes back with everything typed and the
+errors next to the fields (see `_save_and_maybe_issue`).
+"""
+
+import io
+import uuid
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from audit.models import ReadAudit
+from audit.services import audit_read
+from patients.models import Patient
+from patients.selectors import patient_get_for, user_may_edit_patient
+from practitioners.models import Profession
+
+from . import pdf, rules
+from .forms import CancelForm, PrescriptionForm
+from .models import Prescription
+from .selectors import prescription_get_for, prescriptions_visible_to, supervising_professions
+from .services import (
+    MSG_NO_ASSESSMENT,
+    MSG_NOT_DRAFT,
+    MSG_NOT_ELIGIBLE,
+    prescription_cancel,
+    prescription_create,
+    prescription_issue,
+    prescription_update,
+)
+
+PAGE_SIZE = 25
+# R-L4 (binding, CSP D.1172-3, annexe 11-7-2), shown next to a severe limitation.
+SEVERE_SUPERVISION_SENTENCE = _(
+    "Seuls les professionnels de santé (masseurs-kinésithérapeutes, ergothérapeutes, "
+    "psychomotriciens) sont habilités à superviser l'activité physique adaptée des patients "
+    "présentant une limitation fonctionnelle sévère. Un enseignant en activité physique adaptée "
+    "peut intervenir en complément lorsque le patient a acquis une autonomie suffisante."
+)
+NO_PDF_MESSAGE = _(
+    "Le PDF n'existe que pour une prescription émise : émettez et signez d'abord ce brouillon."
+)
+
+
+# --- Lists and pages ------------------------------------------------------------------------
+def prescription_list(request: HttpRequest) -> HttpResponse:
+    """The prescriptions the user may see, newest first, filtered by status."""
+    status = request.GET.get("status", "")
+    prescriptions = prescriptions_visible_to(request.user).select_related(
+        "patient", "prescriber", "renewal"
+    )
+    if status in Prescription.Status.values:
+        prescriptions = prescriptions.filter(status=status)
+    else:
+        status = ""
+    page = Paginator(prescriptions.order_by("-prescribed_on", "-created_at"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {"page": page, "status": status, "statuses": Prescription.Status.choices}
+    return render(request, "prescriptions/prescription_list.html", context)
 
 
 def prescription_detail(request: HttpRequest, pk) -> HttpResponse:
     prescription = prescription_get_for(request, pk)
-    return render(request, "prescriptions/prescription_detail.html", {"prescription": prescription})
+    return render(
+        request,
+        "prescriptions/prescription_detail.html",
+        _detail_context(request, prescription, CancelForm()),
+    )
+
+
+def _detail_context(request: HttpRequest, prescription: Prescription, cancel_form) -> dict:
+    user = request.user
+    assessment = getattr(prescription, "assessment", None)
+    is_prescriber = prescription.prescriber_id == user.pk
+    return {
+        "prescription": prescription,
+        "patient": prescription.patient,
+        "assessment": assessment,
+        "renewal": getattr(prescription, "renewal", None),
+        "supervision": _supervision(assessment.confirmed_level) if assessment else None,
+        "is_prescriber": is_prescriber,
+        "may_edit": is_prescriber and prescription.is_draft,
+        "may_cancel": is_prescriber
+        and prescription.status in (Prescription.Status.DRAFT, Prescription.Status.ISSUED),
+        "has_pdf": _has_pdf(prescription),
+        "cancel_form": cancel_form,
+    }
+
+
+def _supervision(level: int) -> dict[str, Any]:
+    """R-L4/R-L5: who may supervise `level`, from the editable table (R-L4 always binding)."""
+    return {
+        "level": level,
+        "label": str(rules.LimitationLevel(level).label),
+        "professions": [str(Profession(p).label) for p in supervising_professions(level)],
+        "binding": str(SEVERE_SUPERVISION_SENTENCE)
+        if level == rules.LimitationLevel.SEVERE
+        else "",
+    }
+
+
+# --- The prescription form --------------------------------------------------------------------
+def prescription_create_view(request: HttpRequest) -> HttpResponse:
+    """`/prescriptions/new/?patient=<uuid>`: a new prescription for that patient (R-P1)."""
+    try:
+        patient_pk = uuid.UUID(request.GET.get("patient", ""))
+    except ValueError:
+        messages.info(request, _("Choisissez d'abord le patient, puis « Nouvelle prescription »."))
+        return redirect("patients:list")
+    patient = patient_get_for(
+        request,
+        patient_pk,
+        audit=ReadAudit.Action.PATIENT_VIEW if request.method == "GET" else None,
+    )
+    if not request.user.is_physician:
+        raise PermissionDenied(_("Seul un médecin peut prescrire une activité physique adaptée."))
+    form = PrescriptionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        prescription = _save_and_maybe_issue(request, form, patient=patient)
+        if prescription is not None:
+            return _after_save(request, prescription)
+    return _render_form(request, form, patient=patient, prescription=None)
+
+
+def prescription_update_view(request: HttpRequest, pk) -> HttpResponse:
+    """`/prescriptions/<uuid>/edit/`: a draft only (R-P4); never a form for an issued one."""
+    prescription = prescription_get_for(
+        request, pk, audit=ReadAudit.Action.PRESCRIPTION_VIEW if request.method == "GET" else None
+    )
+    refusal = _refuse_unless_own_draft(request, prescription)
+    if refusal is not None:
+        return refusal
+    if request.method == "POST":
+        form = PrescriptionForm(request.POST)
+        if form.is_valid():
+            saved = _save_and_maybe_issue(request, form, prescription=prescription)
+            if saved is not None:
+                return _after_save(request, saved)
+    else:
+        form = PrescriptionForm(initial=PrescriptionForm.initial_from(prescription))
+    return _render_form(request, form, patient=prescription.patient, prescription=prescription)
+
+
+@require_POST
+def prescription_issue_view(request: HttpRequest, pk) -> HttpResponse:
+    """`/prescriptions/<uuid>/issue/` (POST): sign a saved draft from its page (R-P4)."""
+    prescription = prescription_get_for(request, pk, audit=None)
+    refusal = _refuse_unless_own_draft(request, prescription)
+    if refusal is not None:
+        return refusal
+    try:
+        with transaction.atomic():
+            issued = prescription_issue(prescription=prescription, by=request.user)
+    except ValidationError as exc:
+        # Show the draft's form with the reasons next to the fields, as after "Émettre et signer".
+        form = PrescriptionForm(_as_form_data(PrescriptionForm.initial_from(prescription)))
+        form.is_valid()
+        _add_service_errors(form, exc)
+        return _render_form(request, form, patient=prescription.patient, prescription=prescription)
+    return _after_save(request, issued)
+
+
+def _refuse_unless_own_draft(request: HttpRequest, prescription: Prescription):
+    """R-P4: an issued prescription is never edited in place; only its prescriber edits a draft."""
+    if prescription.prescriber_id != request.user.pk:
+        raise PermissionDenied(_("Seul le médecin prescripteur peut modifier ce brouillon."))
+    if not prescription.is_draft:
+        messages.error(request, MSG_NOT_DRAFT)
+        return redirect(prescription)
+    return None
+
+
+def _save_and_maybe_issue(
+    request: HttpRequest,
+    form: PrescriptionForm,
+    *,
+    patient: Patient | None = None,
+    prescription: Prescription | None = None,
+) -> Prescription | None:
+    """Save the draft, and sign it when the physician pressed "Émettre et signer".
+
+    Both in one transaction: when the issue is refused (no agreement, no assessment...), the
+    draft's save is rolled back too and nothing is stored. Nothing typed is lost either: the
+    form comes back bound to what was posted, with the reasons next to the fields, and the
+    physician may press "Enregistrer le brouillon" to keep it for later.
+    """
+    user = request.user
+    try:
+        with transaction.atomic():
+            if prescription is None:
+                saved = prescription_create(
+                    prescriber=user,
+                    patient=patient,
+                    content=form.content(),
+                    assessment=form.assessment(),
+                )
+            else:
+                saved = prescription_update(
+                    prescription=prescription,
+                    by=user,
+                    content=form.content(),
+                    assessment=form.assessment(),
+                )
+            if "issue" in request.POST:
+                saved = prescription_issue(prescription=saved, by=user)
+    except ValidationError as exc:
+        _add_service_errors(form, exc)
+        return None
+    return saved
+
+
+def _after_save(request: HttpRequest, prescription: Prescription) -> HttpResponse:
+    if prescription.is_draft:
+        messages.success(
+            request,
+            _("Brouillon enregistré. Il n'est pas encore émis : vous pouvez le compléter."),
+        )
+    else:
+        messages.success(
+            request,
+            _(
+                "Prescription émise et signée le %(date)s : elle ne peut plus être modifiée. "
+                "Téléchargez le formulaire officiel pour le remettre au patient."
+            )
+            % {"date": formats.date_format(prescription.prescribed_on, "d/m/Y")},
+        )
+    return redirect(prescription)
+
+
+# The database constraints' messages (R-P1, R-P2, R-P3) that the services may report as
+# non-field errors next to their own field message: shown next to that field, once.
+CONSTRAINT_FIELDS = {
+    "prescription_duration_3_to_6_months": "duration_months",
+    "prescription_oui_has_reason": "physician_renewal_reason",
+    "prescription_issued_has_agreement": "patient_agreement",
+    "prescription_sessions_per_week_range": "sessions_per_week",
+    "prescription_session_minutes_range": "session_minutes",
+}
+CONSTRAINT_MESSAGE_FIELDS = {
+    str(c.violation_error_message): CONSTRAINT_FIELDS[c.name]
+    for c in Prescription._meta.constraints
+    if c.name in CONSTRAINT_FIELDS
+}
+
+
+def _add_service_errors(form, exc: ValidationError) -> None:
+    """Place a service's errors next to the fields they name, the others above the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    named = {name: errors for name, errors in exc.error_dict.items() if name in form.fields}
+    for name, errors in named.items():
+        form.add_error(name, errors)
+    for name, errors in exc.error_dict.items():
+        if name in named:
+            continue
+        for error in errors:
+            message = " ".join(error.messages)
+            field = CONSTRAINT_MESSAGE_FIELDS.get(message)
+            if field is None:
+                form.add_error(None, error)
+            elif field not in named:  # else the field already says it, in the service's words
+                form.add_error(field, error)
+
+
+def _as_form_data(initial: dict[str, Any]) -> QueryDict:
+    """A saved draft as the POST data of its form, to show it bound with the service's errors."""
+    data = QueryDict(mutable=True)
+    for name, value in initial.items():
+        if value is None or value is False or value == "":
+            continue
+        if isinstance(value, list):
+            data.setlist(name, [str(v) for v in value])
+        elif value is True:
+            data[name] = "on"
+        elif isinstance(value, date):
+            data[name] = value.isoformat()
+        else:
+            data[name] = str(value)
+    return data
+
+
+def _render_form(
+    request: HttpRequest,
+    form: PrescriptionForm,
+    *,
+    patient: Patient,
+    prescription: Prescription | None,
+) -> HttpResponse:
+    non_field = [str(e) for e in form.non_field_errors()] if form.is_bound else []
+    context = {
+        "form": form,
+        "patient": patient,
+        "prescription": prescription,
+        "action": reverse("prescriptions:update", kwargs={"pk": prescription.pk})
+        if prescription
+        else f"{reverse('prescriptions:create')}?patient={patient.pk}",
+        "patient_eligible": patient.situations.exists(),
+        "may_edit_patient": user_may_edit_patient(request.user, patient),
+        "assessment_missing": str(MSG_NO_ASSESSMENT) in non_field,
+        "not_eligible": str(MSG_NOT_ELIGIBLE) in non_field,
+        "computed_level": form.computed_level() if form.is_bound else _initial_level(form),
+        # R-L4/R-L5 for the live display: one entry per level, read by prescription_form.js.
+        "supervision_table": {level: _supervision(level) for level in rules.LimitationLevel.values},
+        "severe_level": rules.LimitationLevel.SEVERE,
+        "level_labels": dict(rules.LimitationLevel.choices),
+    }
+    return render(request, "prescriptions/prescription_form.html", context)
+
+
+def _initial_level(form: PrescriptionForm) -> int | None:
+    ratings = [form.initial.get(name) for name in ("locomotor", "cerebral", "sensory")]
+    return None if any(r is None for r in ratings) else rules.resulting_level(*ratings)
+
+
+# --- Cancel and PDF ---------------------------------------------------------------------------
+@require_POST
+def prescription_cancel_view(request: HttpRequest, pk) -> HttpResponse:
+    """`/prescriptions/<uuid>/cancel/` (POST): only the prescriber; a reason for an issued one."""
+    prescription = prescription_get_for(request, pk, audit=None)
+    if prescription.prescriber_id != request.user.pk:
+        raise PermissionDenied(_("Seul le médecin prescripteur peut annuler cette prescription."))
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                prescription_cancel(
+                    prescription=prescription,
+                    by=request.user,
+                    reason=form.cleaned_data["cancel_reason"],
+                )
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, _("La prescription a été annulée."))
+            return redirect(prescription)
+    return render(
+        request,
+        "prescriptions/prescription_detail.html",
+        _detail_context(request, prescription, form),
+        status=400,
+    )
+
+
+def _has_pdf(prescription: Prescription) -> bool:
+    """Only a signed prescription has the official form: not a draft, not a cancelled one."""
+    return prescription.status not in (Prescription.Status.DRAFT, Prescription.Status.CANCELLED)
+
+
+def prescription_pdf(request: HttpRequest, pk) -> HttpResponse:
+    """`/prescriptions/<uuid>/pdf/`: the official form, filled (issued or later only)."""
+    prescription = prescription_get_for(request, pk, audit=None)
+    if not _has_pdf(prescription):
+        raise Http404(NO_PDF_MESSAGE)
+    audit_read(request, action=ReadAudit.Action.PRESCRIPTION_PDF, prescription=prescription)
+    response = FileResponse(
+        io.BytesIO(pdf.prescription_pdf_bytes(prescription)),
+        content_type="application/pdf",
+        filename=f"prescription-{prescription.reference}.pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,335 @@
+"""The patient pages as a person uses them: list and search, record and timeline, create/edit."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from patients.forms import MSG_CONFIRM_NOT_DUPLICATE, MSG_IMPOSSIBLE_DATE
+from patients.models import CareTeamGrant, EligibilitySituation, Patient
+from patients.services import (
+    MSG_BIRTH_DATE,
+    MSG_NIR_DUPLICATE,
+    MSG_NIR_KEY,
+    MSG_OTHER_RISK_FACTOR,
+    care_team_grant,
+)
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+VALID_NIR = "295109912611193"  # key 93 is right (R-ID2)
+WRONG_KEY_NIR = "295109912611194"
+
+
+def _patient_data(**overrides) -> dict:
+    data = {
+        "birth_name": "Durand",
+        "used_name": "",
+        "first_names": "Lucie",
+        "birth_date": "1970-05-04",
+        "sex": "F",
+        "nir": "",
+        "physician_in_charge": "",
+        "ald_details": "",
+        "other_risk_factor": "",
+        "phone": "",
+        "email": "",
+        "address": "",
+        "postal_code": "",
+        "city": "",
+        "situations": [EligibilitySituation.objects.get(code="ald").pk],
+    }
+    data.update(overrides)
+    return data
+
+
+def _settle_session(client) -> None:
+    """A first request stamps the session (idle time-out), so the measured one is the page's."""
+    client.get(reverse("home"))
+
+
+# --- List and search ----------------------------------------------------------------------------
+def test_the_prescriber_sees_the_patients_of_the_structure(client, prescriber, patient):
+    client.force_login(prescriber)
+    response = client.get(reverse("patients:list"))
+    assert response.status_code == 200
+    assert patient.full_name in response.text
+    assert 'hx-trigger="input changed delay:250ms, search"' in response.text
+
+
+def test_search_by_helene_finds_helene_without_the_accent(client, prescriber, structure):
+    helene = factories.PatientFactory(
+        structure=structure, birth_name="Dupont", first_names="Hélène"
+    )
+    other = factories.PatientFactory(structure=structure, birth_name="Martin", first_names="Paul")
+    client.force_login(prescriber)
+    response = client.get(reverse("patients:list"), {"q": "helene"})
+    assert helene.full_name in response.text
+    assert other.full_name not in response.text
+
+
+def test_search_as_you_type_answers_the_results_fragment_only(client, prescriber, patient):
+    client.force_login(prescriber)
+    response = client.get(reverse("patients:list"), {"q": "hel"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    assert patient.full_name in response.text
+    assert "HX-Request" in response["Vary"]
+
+
+def test_search_by_french_birth_date(client, prescriber, structure):
+    found = factories.PatientFactory(structure=structure, birth_date=date(1961, 7, 14))
+    other = factories.PatientFactory(structure=structure, birth_date=date(1962, 7, 14))
+    client.force_login(prescriber)
+    response = client.get(reverse("patients:list"), {"q": "14/07/1961"})
+    assert found.full_name in response.text
+    assert other.full_name not in response.text
+
+
+def test_the_list_is_paginated(client, prescriber, structure):
+    factories.PatientFactory.create_batch(30, structure=structure)
+    client.force_login(prescriber)
+    first = client.get(reverse("patients:list"))
+    second = client.get(reverse("patients:list"), {"page": 2})
+    assert len(first.context["page"].object_list) == 25
+    assert len(second.context["page"].object_list) == 5
+    assert "Page 2 sur 2" in second.text
+
+
+def test_patients_of_another_structure_are_not_listed(client, outsider_physician, patient):
+    client.force_login(outsider_physician)
+    response = client.get(reverse("patients:list"))
+    assert patient.full_name not in response.text
+
+
+@pytest.mark.parametrize("rows", [3, 15])
+def test_patient_list_queries_do_not_grow_with_the_patients(
+    client, prescriber, structure, rows, django_assert_max_num_queries
+):
+    factories.PatientFactory.create_batch(rows, structure=structure)
+    client.force_login(prescriber)
+    _settle_session(client)
+    # 1 session, 2 user, 3 count of the page, 4 the page of patients,
+    # 5 unread notifications (navbar, physicians only), 6-7 the request's savepoint
+    # (ATOMIC_REQUESTS, inside the test's transaction) and its release.
+    with django_assert_max_num_queries(7):
+        response = client.get(reverse("patients:list"), {"q": "dupont"})
+    assert response.status_code == 200
+
+
+# --- Record and timeline --------------------------------------------------------------------
+def test_the_record_shows_identity_eligibility_and_the_timeline(
+    client, prescriber, patient, renewal
+):
+    client.force_login(prescriber)
+    response = client.get(patient.get_absolute_url())
+    text = response.text
+    assert response.status_code == 200
+    assert patient.full_name in text
+    assert "Affection de longue durée" in text
+    assert renewal.prescription.reference in text
+    # Who renewed, when, and until when.
+    assert renewal.physio_display_name in text
+    assert renewal.physio_rpps in text
+    assert renewal.performed_on.strftime("%d/%m/%Y") in text
+    assert renewal.end_date.strftime("%d/%m/%Y") in text
+    assert "Nouvelle prescription" in text
+
+
+def test_the_nir_is_hidden_from_an_apa_teacher(client, prescriber, apa_teacher, structure):
+    patient = factories.PatientFactory(structure=structure, nir=VALID_NIR)
+    care_team_grant(patient=patient, user=apa_teacher, reason=CareTeamGrant.Reason.ORIENTATION)
+    client.force_login(apa_teacher)
+    response = client.get(patient.get_absolute_url())
+    assert response.status_code == 200
+    assert "2 95 10 99 126 111 93" not in response.text
+    assert "Nouvelle prescription" not in response.text
+    client.force_login(prescriber)
+    assert "2 95 10 99 126 111 93" in client.get(patient.get_absolute_url()).text
+
+
+def test_a_colleague_does_not_see_the_prescribers_drafts_in_the_timeline(
+    client, colleague_physician, draft_prescription
+):
+    client.force_login(colleague_physician)
+    response = client.get(draft_prescription.patient.get_absolute_url())
+    assert draft_prescription.reference not in response.text
+
+
+@pytest.mark.parametrize("rows", [3, 15])
+def test_patient_record_queries_do_not_grow_with_the_prescriptions(
+    client, prescriber, patient, rows, django_assert_max_num_queries
+):
+    for _ in range(rows):
+        factories.make_prescription(prescriber=prescriber, patient=patient)
+    client.force_login(prescriber)
+    _settle_session(client)
+    # 1 session, 2 user, 3 the patient (structure, physician in charge), 4 audit insert,
+    # 5 situations, 6 unread notifications (navbar), 7 the prescriptions (prescriber, renewal,
+    # assessment joined), 8-9 the request's savepoint and its release (ATOMIC_REQUESTS inside
+    # the test's transaction).
+    with django_assert_max_num_queries(9):
+        response = client.get(patient.get_absolute_url())
+    assert response.text.count('class="badge status-badge') == rows
+
+
+# --- Create and edit ------------------------------------------------------------------------
+def test_a_physician_registers_a_patient_with_the_situations(client, prescriber):
+    client.force_login(prescriber)
+    response = client.get(reverse("patients:create"))
+    assert response.status_code == 200
+    assert "Perte d&#x27;autonomie (handicap ou vieillissement)" in response.text  # R-E1 groups
+    response = client.post(reverse("patients:create"), _patient_data(nir="2 95 10 99 126 111 93"))
+    patient = Patient.objects.get(birth_name="Durand")
+    assert response.status_code == 302
+    assert response.url == patient.get_absolute_url()
+    assert patient.nir == VALID_NIR
+    assert [s.code for s in patient.situations.all()] == ["ald"]
+    assert patient.structure == prescriber.structure
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"nir": WRONG_KEY_NIR}, "nir", MSG_NIR_KEY),  # R-ID2
+        ({"birth_date": "1980-02-31"}, "birth_date", MSG_IMPOSSIBLE_DATE),
+        ({"birth_date": "31/02/1980"}, "birth_date", MSG_IMPOSSIBLE_DATE),
+        ({"birth_date": "1890-01-01"}, "birth_date", MSG_BIRTH_DATE),
+        ({"birth_date": ""}, "birth_date", None),
+    ],
+)
+def test_bad_patient_input_is_refused_next_to_the_field_and_stores_nothing(
+    client, prescriber, overrides, field, message
+):
+    client.force_login(prescriber)
+    before = Patient.objects.count()
+    response = client.post(reverse("patients:create"), _patient_data(**overrides))
+    assert response.status_code == 200
+    assert Patient.objects.count() == before
+    form = response.context["form"]
+    if message is not None:
+        assert form.errors[field] == [str(message)]
+    else:
+        assert form.errors[field]
+    assert f'id="id_{field}_error"' in response.text
+    assert "is-invalid" in response.text
+    assert "Durand" in response.text  # what was typed is kept
+
+
+def test_a_birth_date_in_the_future_is_refused(client, prescriber):
+    client.force_login(prescriber)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    response = client.post(
+        reverse("patients:create"), _patient_data(birth_date=tomorrow.isoformat())
+    )
+    assert response.context["form"].errors["birth_date"] == [str(MSG_BIRTH_DATE)]
+    assert not Patient.objects.filter(birth_name="Durand").exists()
+
+
+def test_another_risk_factor_must_be_named(client, prescriber):
+    client.force_login(prescriber)
+    other = EligibilitySituation.objects.get(code="rf_other")
+    response = client.post(reverse("patients:create"), _patient_data(situations=[other.pk]))
+    assert response.context["form"].errors["other_risk_factor"] == [str(MSG_OTHER_RISK_FACTOR)]
+    assert not Patient.objects.filter(birth_name="Durand").exists()
+
+
+def test_a_nir_already_registered_is_refused_next_to_the_field(client, prescriber, structure):
+    factories.PatientFactory(structure=structure, nir=VALID_NIR)
+    client.force_login(prescriber)
+    response = client.post(reverse("patients:create"), _patient_data(nir=VALID_NIR))
+    assert response.context["form"].errors["nir"] == [str(MSG_NIR_DUPLICATE)]
+
+
+def test_a_possible_duplicate_is_shown_and_must_be_confirmed(client, prescriber, structure):
+    existing = factories.PatientFactory(
+        structure=structure, birth_name="Dupont", first_names="Hélène", birth_date=date(1956, 3, 12)
+    )
+    client.force_login(prescriber)
+    data = _patient_data(birth_name="DUPONT", first_names="Helene", birth_date="12/03/1956")
+    response = client.post(reverse("patients:create"), data)
+    assert response.status_code == 200
+    assert Patient.objects.filter(birth_date=date(1956, 3, 12)).count() == 1
+    assert response.context["form"].errors["confirm_not_duplicate"] == [
+        str(MSG_CONFIRM_NOT_DUPLICATE)
+    ]
+    assert existing.get_absolute_url() in response.text
+    assert "Je confirme qu&#x27;il s&#x27;agit d&#x27;un autre patient" in response.text
+
+    response = client.post(reverse("patients:create"), {**data, "confirm_not_duplicate": "on"})
+    assert response.status_code == 302
+    assert Patient.objects.filter(birth_date=date(1956, 3, 12)).count() == 2
+
+
+def test_a_duplicate_in_another_structure_is_not_named(client, outsider_physician, patient):
+    client.force_login(outsider_physician)
+    data = _patient_data(
+        birth_name=patient.birth_name,
+        first_names=patient.first_names,
+        birth_date=patient.birth_date.isoformat(),
+    )
+    response = client.post(reverse("patients:create"), data)
+    assert response.status_code == 302  # need-to-know: another structure's patient stays unseen
+
+
+def test_the_prescriber_edits_the_record(client, prescriber, patient):
+    client.force_login(prescriber)
+    response = client.get(reverse("patients:update", args=[patient.pk]))
+    assert response.status_code == 200
+    assert f'value="{patient.birth_name}"' in response.text
+    data = _patient_data(
+        birth_name=patient.birth_name,
+        first_names=patient.first_names,
+        birth_date=patient.birth_date.isoformat(),
+        city="Lyon",
+    )
+    response = client.post(reverse("patients:update", args=[patient.pk]), data)
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert patient.city == "Lyon"
+
+
+def test_an_edit_keeps_the_record_when_the_nir_key_is_wrong(client, prescriber, patient):
+    client.force_login(prescriber)
+    data = _patient_data(
+        birth_name="Changé", birth_date=patient.birth_date.isoformat(), nir=WRONG_KEY_NIR
+    )
+    response = client.post(reverse("patients:update", args=[patient.pk]), data)
+    assert response.context["form"].errors["nir"] == [str(MSG_NIR_KEY)]
+    patient.refresh_from_db()
+    assert patient.birth_name != "Changé"
+
+
+@pytest.mark.parametrize("persona", ["physiotherapist", "apa_teacher"])
+def test_only_physicians_and_staff_of_the_structure_create_or_edit(
+    client, request, persona, patient
+):
+    user = request.getfixturevalue(persona)
+    care_team_grant(patient=patient, user=user, reason=CareTeamGrant.Reason.ORIENTATION)
+    client.force_login(user)
+    assert client.get(reverse("patients:create")).status_code == 403
+    assert client.post(reverse("patients:create"), _patient_data()).status_code == 403
+    assert client.get(reverse("patients:update", args=[patient.pk])).status_code == 403
+    assert not Patient.objects.filter(birth_name="Durand").exists()
+
+
+def test_structure_staff_may_register_a_patient(client, structure_admin):
+    client.force_login(structure_admin)
+    assert client.get(reverse("patients:create")).status_code == 200
+
+
+def test_an_outsider_cannot_reach_the_edit_page(client, outsider_physician, patient):
+    client.force_login(outsider_physician)
+    assert client.get(reverse("patients:update", args=[patient.pk])).status_code == 404
+
+
+def test_html_typed_in_a_name_comes_back_escaped(client, prescriber):
+    client.force_login(prescriber)
+    data = _patient_data(birth_name="<script>alert(1)</script>", city="<b>Lyon</b>")
+    response = client.post(reverse("patients:create"), data, follow=True)
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.text
+    assert "&lt;SCRIPT&gt;ALERT(1)&lt;/SCRIPT&gt;" in response.text
+    assert "&lt;b&gt;Lyon&lt;/b&gt;" in response.text
