@@ -1,3 +1,4 @@
+import copy
 import uuid
 
 from django.conf import settings
@@ -67,7 +68,9 @@ class Recommendations(models.Model):
         if self.session_minutes:
             parts.append(_("%(n)s minutes par séance") % {"n": self.session_minutes})
         if self.intensity:
-            parts.append(_("intensité %(i)s") % {"i": self.get_intensity_display().lower()})
+            label = str(self.get_intensity_display())
+            # "intensité modérée (Borg 12 à 13)": lower-case the level only, not "Borg".
+            parts.append(_("intensité %(i)s") % {"i": label[:1].lower() + label[1:]})
         return " ; ".join(str(p) for p in parts)
 
 
@@ -212,6 +215,9 @@ class Prescription(Recommendations):
             models.Index(fields=["status", "end_date"]),
             models.Index(fields=["prescriber", "-prescribed_on"]),
             models.Index(fields=["patient", "-prescribed_on"]),
+            # The default ordering: the newest first in the admin and the lists, without
+            # sorting 300,000 rows on disk for one page (bench/RESULTS.md, issue 8).
+            models.Index(fields=["-prescribed_on", "-created_at"], name="prescription_newest_idx"),
         ]
 
     def __str__(self) -> str:
@@ -233,7 +239,10 @@ class Prescription(Recommendations):
         if self.start_date and self.duration_months:
             self.end_date = rules.period_end(self.start_date, self.duration_months)
         super().save(*args, **kwargs)
-        self._loaded = {name: getattr(self, name) for name in ("status", *self.CONTENT_FIELDS)}
+        # Deep copies: the JSON lists (activity_types, ...) could be changed in place.
+        self._loaded = {
+            name: copy.deepcopy(getattr(self, name)) for name in ("status", *self.CONTENT_FIELDS)
+        }
 
     def get_absolute_url(self) -> str:
         return reverse("prescriptions:detail", kwargs={"pk": self.pk})
@@ -243,7 +252,7 @@ class Prescription(Recommendations):
         instance = super().from_db(db, field_names, values)
         # Remember what was loaded, so that save() can refuse a change of a signed content.
         instance._loaded = {
-            name: getattr(instance, name)
+            name: copy.deepcopy(getattr(instance, name))
             for name in ("status", *cls.CONTENT_FIELDS)
             if name in field_names
         }
@@ -456,3 +465,38 @@ class Renewal(Recommendations):
     @property
     def physio_display_name(self) -> str:
         return f"{self.physio_first_name} {self.physio_last_name.upper()}"
+
+
+class RenderedPdf(models.Model):
+    """A PDF of the official form as it was handed out (R-P4: an issued prescription is immutable).
+
+    Kept so that a repeated download is served without rendering again, and never deleted: each
+    version is a trace of what was printed. `content_key` digests everything printed on the form
+    (the signed content, the physiotherapist's part, the template version): a new key means a new
+    rendering, next to the older ones.
+    """
+
+    prescription = models.ForeignKey(
+        Prescription,
+        verbose_name=_("prescription"),
+        on_delete=models.PROTECT,
+        related_name="rendered_pdfs",
+    )
+    content_key = models.CharField(_("empreinte du contenu"), max_length=64)
+    pdf = models.BinaryField(_("PDF"))
+    sha256 = models.CharField(_("SHA-256 du PDF"), max_length=64)
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    created_at = models.DateTimeField(_("produit le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("PDF produit")
+        verbose_name_plural = _("PDF produits")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prescription", "content_key"], name="renderedpdf_unique_content"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prescription_id} : {self.sha256[:12]}"
