@@ -21,9 +21,15 @@ from practitioners.models import User
 
 from . import rules
 from .models import LimitationAssessment, Prescription, Renewal
+from .selectors import user_may_prescribe_for
 
 MSG_NOT_PHYSICIAN = _(
     "Seul un médecin peut prescrire une activité physique adaptée (art. D. 1172-2 du CSP)."
+)
+MSG_NOT_CARE_TEAM = _(
+    "Vous ne faites pas partie de l'équipe de soins de ce patient : seul un médecin de sa "
+    "structure ou un médecin à qui l'accès a été accordé peut lui prescrire une activité "
+    "physique adaptée."
 )
 MSG_NOT_PRESCRIBER = _(
     "Seul le médecin prescripteur peut modifier, émettre ou annuler ce brouillon."
@@ -58,9 +64,13 @@ MSG_RENEW_NO_RPPS = _(
     "enregistrer sur votre compte."
 )
 MSG_RENEW_ALREADY = _(
-    "Cette prescription a déjà fait l'objet d'un(e) %(kind)s par %(name)s le %(date)s : le "
+    "Cette prescription a déjà été %(kind)s par %(name)s le %(date)s : le "
     "renouvellement ou l'adaptation par un masseur-kinésithérapeute n'est possible qu'une fois."
 )
+ALREADY_DONE_WORDS = {
+    Renewal.Kind.RENEWAL: _("renouvelée"),
+    Renewal.Kind.ADAPTATION: _("adaptée"),
+}
 MSG_RENEW_PHYSICIAN_ONLY = _(
     "Le médecin a indiqué que le renouvellement et l'adaptation de cette prescription doivent "
     "être faits par un médecin : « %(reason)s »."
@@ -194,9 +204,11 @@ def prescription_create(
     content: Mapping[str, Any],
     assessment: Mapping[str, Any] | None = None,
 ) -> Prescription:
-    """Save a new draft. R-P1: only a physician prescribes."""
+    """Save a new draft. R-P1: only a physician prescribes, for a patient of their care team."""
     if not prescriber.is_physician:
         raise ValidationError(MSG_NOT_PHYSICIAN)
+    if not user_may_prescribe_for(prescriber, patient):
+        raise ValidationError(MSG_NOT_CARE_TEAM)  # need-to-know (README, "Qui voit quoi")
     content = _normalize_content(content)
     content.setdefault("prescribed_on", timezone.localdate())
     content.setdefault("start_date", content["prescribed_on"])
@@ -255,6 +267,8 @@ def prescription_issue(*, prescription: Prescription, by: User) -> Prescription:
     if not by.is_physician:
         raise ValidationError(MSG_NOT_PHYSICIAN)  # R-P1
     locked = _lock_draft(prescription, by)
+    if not user_may_prescribe_for(by, locked.patient):
+        raise ValidationError(MSG_NOT_CARE_TEAM)  # e.g. the access was revoked meanwhile
     errors: dict[str, list] = _check_content(
         {name: getattr(locked, name) for name in CONTENT_INPUT_FIELDS}
     )
@@ -315,7 +329,7 @@ def renewal_refusal(
         return ValidationError(
             MSG_RENEW_ALREADY,
             params={
-                "kind": existing.get_kind_display().lower(),
+                "kind": ALREADY_DONE_WORDS[existing.kind],
                 "name": existing.physio_display_name,
                 "date": _date(existing.performed_on),
             },
@@ -420,6 +434,10 @@ def prescription_renew(
         Prescription.Status.RENEWED if kind == Renewal.Kind.RENEWAL else Prescription.Status.ADAPTED
     )
     locked.save(update_fields=["status", "updated_at"])
+    # R-R7: the prescriber is informed, in the same transaction (the e-mail leaves on commit).
+    from notifications.services import notify_prescriber_of_renewal  # the app sits above this one
+
+    notify_prescriber_of_renewal(renewal)
     return renewal
 
 

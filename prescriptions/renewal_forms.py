@@ -1,0 +1,204 @@
+"""Forms of the physiotherapist's journey: the look-up and the renewal or adaptation.
+
+They only parse and shape the input; the rules (R-R1 to R-R5) live in `services.py`, whose
+messages the views place next to the fields.
+"""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import rules
+from .models import Renewal
+from .services import MSG_DURATION, RECOMMENDATION_FIELDS
+
+MSG_LOOKUP_REFERENCE_FORMAT = _(
+    "La référence se présente ainsi : APA-2026-7K3Q-X9MD (les tirets et les espaces sont "
+    "facultatifs)."
+)
+MSG_LOOKUP_BIRTH_DATE_FORMAT = _("Saisissez la date de naissance au format jj/mm/aaaa.")
+
+# R-R5 (CSP D.1172-2-1), the wording the physiotherapist attests.
+ATTESTATION_LABEL = _(
+    "Le compte rendu et les bilans (art. D. 1172-5 du CSP) ne rapportent pas de difficulté ou de "
+    "risque dans la pratique de l'activité physique adaptée susceptible de nuire à la santé du "
+    "patient"
+)
+AGREEMENT_LABEL = _(
+    "Le patient a donné son accord au renouvellement ou à l'adaptation de sa prescription"
+)
+BIRTH_DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d%m%Y", "%Y-%m-%d"]
+
+
+class BootstrapFormMixin:
+    """Bootstrap classes on the widgets, and `is-invalid` on every field that has an error
+    (from the form or placed there from a service's message)."""
+
+    def _style_widgets(self) -> None:
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(
+                widget, forms.RadioSelect | forms.CheckboxSelectMultiple | forms.CheckboxInput
+            ):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = css
+
+    def add_error(self, field, error) -> None:
+        # Django adds aria-invalid and aria-describedby (help text, then `<id>_error`) itself.
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                if "is-invalid" not in attrs.get("class", ""):
+                    attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+
+
+def normalize_code(value: str) -> str:
+    """A verification code as typed or scanned -> its stored form (same alphabet as references)."""
+    compact = "".join(c for c in value.upper() if c.isalnum())
+    return compact.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+
+
+class LookupForm(BootstrapFormMixin, forms.Form):
+    reference = forms.CharField(
+        label=_("Référence de la prescription"),
+        max_length=40,
+        help_text=_(
+            "Imprimée en haut du formulaire de prescription, par exemple APA-2026-7K3Q-X9MD."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    birth_date = forms.DateField(
+        label=_("Date de naissance du patient"),
+        input_formats=BIRTH_DATE_FORMATS,
+        help_text=_("jj/mm/aaaa"),
+        error_messages={"invalid": MSG_LOOKUP_BIRTH_DATE_FORMAT},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "inputmode": "numeric", "placeholder": "jj/mm/aaaa"}
+        ),
+    )
+    # Only with the QR code: the code printed next to it, checked with the birth date.
+    code = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+
+    def __init__(self, *args, from_qr_code: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._style_widgets()
+        self.from_qr_code = from_qr_code
+        if from_qr_code:
+            # The reference comes from the QR code: the user only confirms the birth date.
+            self.fields["reference"].widget.attrs["readonly"] = True
+            self.fields["reference"].widget.attrs["class"] = "form-control-plaintext fw-semibold"
+            self.fields["reference"].help_text = _("Lue dans le QR code.")
+            self.fields["birth_date"].widget.attrs["autofocus"] = True
+        else:
+            self.fields["reference"].widget.attrs["autofocus"] = True
+
+    def clean_reference(self) -> str:
+        normalized = rules.normalize_reference(self.cleaned_data["reference"])
+        if not normalized:
+            raise forms.ValidationError(MSG_LOOKUP_REFERENCE_FORMAT)
+        return normalized
+
+    def clean_code(self) -> str:
+        return normalize_code(self.cleaned_data.get("code") or "")
+
+
+class RenewalForm(BootstrapFormMixin, forms.Form):
+    """R-R2: a renewal (same content, new duration) or an adaptation (new recommendations)."""
+
+    kind = forms.ChoiceField(
+        label=_("Vous faites"),
+        choices=Renewal.Kind.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Renouvellement : mêmes préconisations, nouvelle durée. Adaptation : vous modifiez le "
+            "type d'activité, la fréquence, l'intensité ou la durée des séances."
+        ),
+        error_messages={"required": _("Choisissez renouvellement ou adaptation.")},
+    )
+    duration_months = forms.TypedChoiceField(
+        label=_("Pour une durée de"),
+        choices=rules.DURATION_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text=_("3 à 6 mois maximum."),
+        error_messages={"required": MSG_DURATION, "invalid_choice": MSG_DURATION},
+    )
+    activity_types = forms.MultipleChoiceField(
+        label=_("Types d'activité"),
+        choices=rules.ActivityType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    sessions_per_week = forms.IntegerField(
+        label=_("Séances par semaine"),
+        min_value=rules.SESSIONS_PER_WEEK_MIN,
+        max_value=rules.SESSIONS_PER_WEEK_MAX,
+        required=False,
+    )
+    intensity = forms.ChoiceField(
+        label=_("Intensité (échelle de Borg 6 à 20)"),
+        choices=rules.Intensity.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    session_minutes = forms.IntegerField(
+        label=_("Durée d'une séance (minutes)"),
+        min_value=rules.SESSION_MINUTES_MIN,
+        max_value=rules.SESSION_MINUTES_MAX,
+        required=False,
+    )
+    recommendations_text = forms.CharField(
+        label=_("Préconisations adaptées (texte libre)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    # R-R1 and R-R5: checked by the service, whose messages are shown next to these boxes.
+    patient_agreement = forms.BooleanField(label=AGREEMENT_LABEL, required=False)
+    no_risk_attestation = forms.BooleanField(label=ATTESTATION_LABEL, required=False)
+
+    ADAPTATION_FIELDS = RECOMMENDATION_FIELDS
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._style_widgets()
+
+    @classmethod
+    def initial_for(cls, prescription) -> dict[str, Any]:
+        """Start an adaptation from the initial recommendations, so that only changes are typed."""
+        initial: dict[str, Any] = {
+            name: getattr(prescription, name) for name in RECOMMENDATION_FIELDS
+        }
+        initial["duration_months"] = prescription.duration_months
+        return initial
+
+    def service_arguments(self) -> dict[str, Any]:
+        """The keyword arguments of `services.prescription_renew` from the cleaned data."""
+        data = self.cleaned_data
+        adaptations = None
+        if data["kind"] == Renewal.Kind.ADAPTATION:
+            adaptations = {name: data.get(name) for name in RECOMMENDATION_FIELDS}
+            adaptations["intensity"] = adaptations["intensity"] or ""
+            adaptations["recommendations_text"] = (
+                adaptations["recommendations_text"] or ""
+            ).strip()
+        return {
+            "kind": data["kind"],
+            "duration_months": data["duration_months"],
+            "patient_agreement": bool(data.get("patient_agreement")),
+            "no_risk_attestation": bool(data.get("no_risk_attestation")),
+            "adaptations": adaptations,
+        }
+
+    def add_service_errors(self, error: forms.ValidationError) -> None:
+        """Place a service's `ValidationError` next to the fields it names."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, errors in error.error_dict.items():
+            self.add_error(field if field in self.fields else None, errors)
