@@ -1,40 +1,313 @@
+"""Admin of prescriptions, renewals, assessments and the supervision table.
+
+R-P4: an issued prescription is read-only in the admin too; nothing clinical is deleted.
+"""
+
+import calendar
+from datetime import timedelta
+
 from django.contrib import admin
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import LimitationAssessment, Prescription, Renewal, SupervisionRule
+from dashboard import exports
+from dashboard.admin_tools import (
+    ClinicalRecordAdmin,
+    CsvExportAdmin,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    scope_to_structure,
+)
+from dashboard.selectors import ENDING_SOON_DAYS, current_end
+from patients.admin import patient_term_q
+
+from .models import LimitationAssessment, Prescription, RenderedPdf, Renewal, SupervisionRule
+from .rules import LimitationLevel, normalize_reference
+
+Status = Prescription.Status
+
+
+def prescription_term_q(term: str, prefix: str = "") -> Q:
+    """One word of an admin search: reference, patient (accents ignored), prescriber or RPPS."""
+    q = patient_term_q(term, f"{prefix}patient__") | Q(**{f"{prefix}reference__icontains": term})
+    reference = normalize_reference(term)
+    if reference:
+        q |= Q(**{f"{prefix}reference": reference})
+    if term.isdigit():
+        q |= Q(**{f"{prefix}prescriber__rpps": term}) | Q(**{f"{prefix}renewal__physio_rpps": term})
+    return q | Q(**{f"{prefix}prescriber__last_name__icontains": term})
+
+
+class EndOfPrescriptionFilter(admin.SimpleListFilter):
+    """« Fin de la prescription », counting the physiotherapist's renewal (current_end)."""
+
+    title = _("fin de la prescription")
+    parameter_name = "fin"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("mois", _("Ce mois-ci")),
+            ("30j", _("Dans les %(n)s jours") % {"n": ENDING_SOON_DAYS}),
+            ("echues", _("Échues")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value not in {"mois", "30j", "echues"}:
+            return queryset
+        today = timezone.localdate()
+        # Drafts have not started and cancelled prescriptions do not "end".
+        queryset = queryset.exclude(status__in=[Status.DRAFT, Status.CANCELLED])
+        if value == "mois":
+            last_day = today.replace(day=calendar.monthrange(today.year, today.month)[1])
+            return queryset.filter(current_end__range=(today.replace(day=1), last_day))
+        if value == "30j":
+            return queryset.filter(
+                current_end__range=(today, today + timedelta(days=ENDING_SOON_DAYS))
+            )
+        return queryset.filter(current_end__lt=today)
+
+
+class AssessmentInline(ReadOnlyInline, admin.StackedInline):
+    model = LimitationAssessment
+    fields = [
+        "locomotor",
+        "cerebral",
+        "sensory",
+        "computed_level_label",
+        "confirmed_level",
+        "severe_indicator_labels",
+    ]
+
+    @admin.display(description=_("limitation résultante (calculée)"))
+    def computed_level_label(self, obj: LimitationAssessment) -> str:
+        return obj.computed_level_label
+
+    @admin.display(description=_("indicateurs de limitation sévère"))
+    def severe_indicator_labels(self, obj: LimitationAssessment) -> str:
+        return " ; ".join(obj.severe_indicator_labels) or "–"
+
+
+class RenewalInline(ReadOnlyInline, admin.StackedInline):
+    model = Renewal
+    fields = [
+        "kind",
+        "physio_last_name",
+        "physio_first_name",
+        "physio_rpps",
+        "performed_on",
+        "duration_months",
+        "start_date",
+        "end_date",
+        "summary",
+        "prescriber_read_at",
+    ]
+
+    @admin.display(description=_("préconisations adaptées"))
+    def summary(self, obj: Renewal) -> str:
+        return obj.recommendations_summary() or obj.recommendations_text or "–"
 
 
 @admin.register(Prescription)
-class PrescriptionAdmin(SimpleHistoryAdmin):
-    list_display = ["reference", "patient", "prescriber", "status", "start_date", "end_date"]
-    list_filter = ["status", "duration_months"]
-    search_fields = ["reference", "patient__search_name", "prescriber__last_name"]
-    date_hierarchy = "prescribed_on"
+class PrescriptionAdmin(CsvExportAdmin, ClinicalRecordAdmin):
+    structure_field = "patient__structure"
+    list_display = [
+        "reference",
+        "patient",
+        "patient_birth_date",
+        "prescriber",
+        "status",
+        "prescribed_on",
+        "start_date",
+        "current_end_display",
+        "duration_months",
+        "level_display",
+        "renewal_display",
+    ]
+    list_select_related = ["patient", "prescriber", "assessment", "renewal"]
+    list_filter = [
+        "status",
+        EndOfPrescriptionFilter,
+        "assessment__confirmed_level",
+        "patient__situations",
+        "duration_months",
+        "renewal__kind",
+        ("prescribed_on", admin.DateFieldListFilter),
+        "patient__structure",
+    ]
+    search_fields = ["reference", "patient__search_name", "prescriber__rpps"]
+    search_help_text = _(
+        "Référence, nom du patient (accents facultatifs), date de naissance, nom ou RPPS du "
+        "prescripteur."
+    )
+    # No date_hierarchy: it costs two queries over every prescription on each page (first and
+    # last date, then the distinct years: ~150 ms at 300,000 rows, issue 8); the date filter
+    # above gives the same choice.
     autocomplete_fields = ["patient", "prescriber"]
+    inlines = [AssessmentInline, RenewalInline]
+    readonly_fields = ["reference", "verification_code", "end_date", "issued_at", "cancelled_at"]
 
-    def has_change_permission(self, request, obj=None):
-        # R-P4: an issued prescription is read-only, in the admin too.
+    @admin.display(description=_("date de naissance"), ordering="patient__birth_date")
+    def patient_birth_date(self, obj: Prescription):
+        return obj.patient.birth_date
+
+    @admin.display(description=_("fin (renouvellement compris)"), ordering="current_end")
+    def current_end_display(self, obj: Prescription):
+        return obj.current_end
+
+    @admin.display(description=_("limitation"), ordering="assessment__confirmed_level")
+    def level_display(self, obj: Prescription) -> str:
+        assessment = getattr(obj, "assessment", None)
+        return LimitationLevel(assessment.confirmed_level).label if assessment else "–"
+
+    @admin.display(description=_("renouvellement / adaptation"))
+    def renewal_display(self, obj: Prescription) -> str:
+        renewal = getattr(obj, "renewal", None)
+        if renewal is None:
+            return "–"
+        return f"{renewal.get_kind_display()} du {renewal.performed_on:%d/%m/%Y}"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).annotate(current_end=current_end())
+        if not request.user.is_superuser:
+            # A draft is its prescriber's only (prescriptions.selectors).
+            queryset = queryset.exclude(status=Status.DRAFT)
+        return queryset
+
+    def get_list_filter(self, request):
+        if request.user.is_superuser:
+            return self.list_filter
+        return [f for f in self.list_filter if f != "patient__structure"]
+
+    def get_search_results(self, request, queryset, search_term):
+        for term in search_term.split():
+            queryset = queryset.filter(prescription_term_q(term))
+        return queryset, False
+
+    def has_add_permission(self, request) -> bool:
+        # Made by the physician through prescriptions.services (reference, code, assessment).
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # R-P4 (CSP D.1172-2): an issued prescription is read-only, in the admin too.
         if obj is not None and not obj.is_draft:
             return False
         return super().has_change_permission(request, obj)
 
+    def export_csv_response(self, request, queryset, *, count, filters):
+        return exports.prescriptions_csv(request, queryset, count=count, filters=filters)
+
 
 @admin.register(LimitationAssessment)
-class LimitationAssessmentAdmin(SimpleHistoryAdmin):
-    list_display = ["prescription", "locomotor", "cerebral", "sensory", "confirmed_level"]
-    list_filter = ["confirmed_level"]
+class LimitationAssessmentAdmin(ReadOnlyAdmin):
+    """R-L1 to R-L3: made with the prescription, read-only here."""
+
+    structure_field = "prescription__patient__structure"
+    list_display = [
+        "prescription",
+        "patient",
+        "locomotor",
+        "cerebral",
+        "sensory",
+        "computed_level_display",
+        "confirmed_level",
+    ]
+    list_select_related = ["prescription__patient"]
+    list_filter = ["confirmed_level", "locomotor", "cerebral", "sensory"]
+    search_fields = ["prescription__reference", "prescription__patient__search_name"]
+
+    @admin.display(description=_("patient"), ordering="prescription__patient__birth_name")
+    def patient(self, obj: LimitationAssessment):
+        return obj.prescription.patient
+
+    @admin.display(description=_("limitation résultante (calculée)"))
+    def computed_level_display(self, obj: LimitationAssessment) -> str:
+        return obj.computed_level_label
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if not request.user.is_superuser:
+            queryset = queryset.exclude(prescription__status=Status.DRAFT)
+        return queryset
+
+    def get_search_results(self, request, queryset, search_term):
+        for term in search_term.split():
+            queryset = queryset.filter(prescription_term_q(term, "prescription__"))
+        return queryset, False
 
 
 @admin.register(Renewal)
-class RenewalAdmin(SimpleHistoryAdmin):
-    list_display = ["prescription", "kind", "physiotherapist", "performed_on", "end_date"]
-    list_filter = ["kind"]
+class RenewalAdmin(ReadOnlyAdmin):
+    """R-R1 to R-R7: made by the physiotherapist through the services, read-only here."""
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    structure_field = "prescription__patient__structure"
+    list_display = [
+        "prescription",
+        "patient",
+        "kind",
+        "physiotherapist",
+        "physio_rpps",
+        "performed_on",
+        "end_date",
+        "prescriber_read_at",
+    ]
+    list_select_related = ["prescription__patient", "physiotherapist"]
+    list_filter = [
+        "kind",
+        ("prescriber_read_at", admin.EmptyFieldListFilter),
+        ("performed_on", admin.DateFieldListFilter),
+    ]
+    date_hierarchy = "performed_on"
+    search_fields = ["prescription__reference", "prescription__patient__search_name", "physio_rpps"]
+
+    @admin.display(description=_("patient"), ordering="prescription__patient__birth_name")
+    def patient(self, obj: Renewal):
+        return obj.prescription.patient
+
+    def get_search_results(self, request, queryset, search_term):
+        for term in search_term.split():
+            queryset = queryset.filter(
+                prescription_term_q(term, "prescription__")
+                | Q(physio_rpps=term)
+                | Q(physio_last_name__icontains=term)
+            )
+        return queryset, False
 
 
 @admin.register(SupervisionRule)
 class SupervisionRuleAdmin(SimpleHistoryAdmin):
+    """R-L4 (binding, enforced by a database constraint) and R-L5 (editable defaults)."""
+
     list_display = ["level", "profession", "note"]
     list_filter = ["level", "profession"]
+    search_fields = ["note"]
+
+
+@admin.register(RenderedPdf)
+class RenderedPdfAdmin(admin.ModelAdmin):
+    """The PDFs handed out (prescriptions.pdf): a trace, never added, changed or deleted here."""
+
+    list_display = ["prescription", "created_at", "size", "sha256"]
+    list_select_related = ["prescription"]
+    date_hierarchy = "created_at"
+    search_fields = ["prescription__reference", "sha256"]
+    fields = ["prescription", "content_key", "sha256", "size", "created_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return scope_to_structure(
+            super().get_queryset(request).defer("pdf"),
+            request.user,
+            "prescription__patient__structure",
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,158 @@
+"""Reads of the back-office: the dashboard's figures, aggregated in the database.
+
+Every figure is one aggregated query (`annotate`/`Count`, `TruncMonth`), so the dashboard runs a
+constant number of queries whatever the size of the data.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils.translation import gettext_lazy as _
+
+from patients.models import EligibilitySituation, Patient
+from practitioners.models import User
+from prescriptions.models import Prescription, Renewal
+from prescriptions.rules import LimitationLevel, add_months
+
+Status = Prescription.Status
+# Prescriptions that run: issued, possibly renewed or adapted by the physiotherapist.
+RUNNING_STATUSES = (Status.ISSUED, Status.RENEWED, Status.ADAPTED)
+# Prescriptions that were signed and not withdrawn.
+SIGNED_STATUSES = (*RUNNING_STATUSES, Status.EXPIRED)
+ENDING_SOON_DAYS = 30
+LIST_LIMIT = 50
+NOT_ASSESSED = _("Non évaluée")
+
+
+def current_end():
+    """The end of a prescription including the physiotherapist's renewal (as `current_end_date`)."""
+    return Coalesce(F("renewal__end_date"), F("end_date"))
+
+
+def with_current_end(prescriptions: QuerySet[Prescription]) -> QuerySet[Prescription]:
+    return prescriptions.annotate(current_end=current_end())
+
+
+def latest_confirmed_level(prescriptions: QuerySet[Prescription] | None = None) -> Subquery:
+    """For a patient queryset: the level the physician confirmed on the latest signed prescription.
+
+    R-L2: the confirmed level, not the computed one. `prescriptions` narrows which prescriptions
+    count (a physician's dashboard counts only their own).
+    """
+    source = Prescription.objects.all() if prescriptions is None else prescriptions
+    return Subquery(
+        source.filter(patient=OuterRef("pk"), status__in=SIGNED_STATUSES, assessment__isnull=False)
+        .order_by("-prescribed_on", "-created_at")
+        .values("assessment__confirmed_level")[:1]
+    )
+
+
+@dataclass(frozen=True)
+class DashboardScope:
+    """What a user's dashboard counts."""
+
+    prescriptions: QuerySet[Prescription]
+    patients: QuerySet[Patient]
+    label: str
+
+
+def dashboard_scope(user: User) -> DashboardScope | None:
+    """Superusers: everything; admin staff: their structure; physicians: their own prescriptions.
+
+    None for anyone else (the view answers 403).
+    """
+    if not (user.is_authenticated and user.is_active):
+        return None
+    signed = Prescription.objects.exclude(status=Status.DRAFT)
+    if user.is_superuser:
+        return DashboardScope(signed, Patient.objects.all(), str(_("toutes les structures")))
+    if user.is_admin_staff and user.structure_id:
+        return DashboardScope(
+            signed.filter(patient__structure_id=user.structure_id),
+            Patient.objects.filter(structure_id=user.structure_id),
+            str(user.structure),
+        )
+    if user.is_physician:
+        mine = signed.filter(prescriber=user)
+        return DashboardScope(
+            mine,
+            Patient.objects.filter(pk__in=mine.values("patient_id")),
+            str(_("vos prescriptions")),
+        )
+    return None
+
+
+def ending_soon(scope: DashboardScope, *, today: date) -> QuerySet[Prescription]:
+    """Running prescriptions whose (possibly renewed) end falls in the next 30 days."""
+    return (
+        with_current_end(scope.prescriptions)
+        .filter(
+            status__in=RUNNING_STATUSES,
+            current_end__gte=today,
+            current_end__lte=today + timedelta(days=ENDING_SOON_DAYS),
+        )
+        .select_related("patient", "prescriber")
+        .order_by("current_end", "reference")
+    )
+
+
+def unread_renewals(scope: DashboardScope) -> QuerySet[Renewal]:
+    """Renewals and adaptations the prescriber has not read yet (R-R7)."""
+    return (
+        Renewal.objects.filter(
+            prescription__in=scope.prescriptions.values("pk"), prescriber_read_at__isnull=True
+        )
+        .select_related("prescription__patient", "prescription__prescriber")
+        .order_by("-performed_on", "-created_at")
+    )
+
+
+def month_starts(today: date, months: int = 12) -> list[date]:
+    """First days of the last `months` months, the current one last."""
+    first = today.replace(day=1)
+    return [add_months(first, -offset) for offset in range(months - 1, -1, -1)]
+
+
+def prescriptions_per_month(scope: DashboardScope, *, today: date) -> list[tuple[date, int]]:
+    """Signed (not cancelled) prescriptions per month of `prescribed_on`, last 12 months."""
+    months = month_starts(today)
+    rows = (
+        scope.prescriptions.filter(status__in=SIGNED_STATUSES, prescribed_on__gte=months[0])
+        .annotate(month=TruncMonth("prescribed_on"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: dict[date, int] = {}
+    for row in rows:
+        month = row["month"]
+        month = month.date() if hasattr(month, "date") else month
+        counts[month.replace(day=1)] = counts.get(month.replace(day=1), 0) + row["n"]
+    return [(month, counts.get(month, 0)) for month in months]
+
+
+def patients_per_level(scope: DashboardScope) -> list[tuple[str, int]]:
+    """Patients by the latest confirmed functional-limitation level (R-L2), most severe first."""
+    rows = (
+        scope.patients.annotate(level=latest_confirmed_level(scope.prescriptions))
+        .values("level")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = {row["level"]: row["n"] for row in rows}
+    figures = [
+        (str(label), counts.get(value, 0))
+        for value, label in sorted(LimitationLevel.choices, reverse=True)
+    ]
+    figures.append((str(NOT_ASSESSED), counts.get(None, 0)))
+    return figures
+
+
+def patients_per_situation(scope: DashboardScope) -> list[tuple[str, int]]:
+    """Patients by eligibility situation (R-E1); a patient may be in several."""
+    situations = EligibilitySituation.objects.annotate(
+        n=Count("patients", filter=Q(patients__in=scope.patients.values("pk")), distinct=True)
+    ).order_by("position")
+    return [(s.label, s.n) for s in situations]

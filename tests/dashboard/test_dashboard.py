@@ -1,0 +1,206 @@
+"""The activity dashboard: figures from a fixture with known counts, scope, and query count."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from patients.models import EligibilitySituation
+from prescriptions import services
+from prescriptions.models import Renewal
+from prescriptions.rules import LimitationLevel
+from tests import factories
+from tests.dashboard.helpers import make_superuser
+
+TODAY = date(2026, 6, 15)
+LEVELS = ["Sévères", "Modérées", "Minimales", "Aucune", "Non évaluée"]
+
+
+def _assessment(level: int) -> dict:
+    return factories.assessment_data(
+        locomotor=level,
+        cerebral=LimitationLevel.NONE,
+        sensory=LimitationLevel.NONE,
+        severe_indicators=[],
+        confirmed_level=level,
+    )
+
+
+def _prescribe(prescriber, patient, on: date, months: int, level: int, **kwargs):
+    return factories.make_prescription(
+        prescriber=prescriber,
+        patient=patient,
+        prescribed_on=on,
+        start_date=on,
+        duration_months=months,
+        assessment=_assessment(level),
+        **kwargs,
+    )
+
+
+def _renew(prescription, physiotherapist, on: date) -> Renewal:
+    return services.prescription_renew(
+        prescription=prescription,
+        physiotherapist=physiotherapist,
+        kind=Renewal.Kind.RENEWAL,
+        duration_months=3,
+        patient_agreement=True,
+        no_risk_attestation=True,
+        today=on,
+    )
+
+
+@pytest.fixture
+def activity(
+    time_machine,
+    structure,
+    other_structure,
+    prescriber,
+    colleague_physician,
+    outsider_physician,
+    physiotherapist,
+):
+    """Known activity on 15/06/2026 (the 12 months shown run from 07/2025 to 06/2026).
+
+    Structure (Lyon), prescriber = Dr Martin unless said:
+    - Anne [ald, rf_sedentary]: 20/06/2025 severe (before the 12 months); 20/03/2026 minimal,
+      ends 19/06/2026 (ending soon). Latest level: minimal.
+    - Bruno [ald]: 10/07/2025 moderate, renewed on 05/01/2026 and read; 01/03/2026 severe,
+      renewed on 10/06/2026, unread. Latest level: severe.
+    - Chloé [rf_obesity]: a draft only (not counted). Not assessed.
+    - David [autonomy_a]: 10/05/2026, cancelled (not counted). Not assessed.
+    - Emma [ald]: 02/06/2026 by Dr Petit, moderate.
+    Other structure (Valence): Fanny [ald], 03/06/2026 by Dr Loin, severe.
+    """
+    time_machine.move_to(datetime(2026, 6, 15, 10, 0, tzinfo=ZoneInfo("Europe/Paris")), tick=False)
+    assert timezone.localdate() == TODAY
+
+    def patient(name, codes, where=structure):
+        return factories.PatientFactory(structure=where, birth_name=name, situations=codes)
+
+    anne = patient("Anne", ["ald", "rf_sedentary"])
+    bruno = patient("Bruno", ["ald"])
+    chloe = patient("Chloé", ["rf_obesity"])
+    david = patient("David", ["autonomy_a"])
+    emma = patient("Emma", ["ald"])
+    fanny = patient("Fanny", ["ald"], where=other_structure)
+
+    _prescribe(prescriber, anne, date(2025, 6, 20), 3, LimitationLevel.SEVERE)
+    ending = _prescribe(prescriber, anne, date(2026, 3, 20), 3, LimitationLevel.MINIMAL)
+    b1 = _prescribe(prescriber, bruno, date(2025, 7, 10), 6, LimitationLevel.MODERATE)
+    read = _renew(b1, physiotherapist, date(2026, 1, 5))
+    Renewal.objects.filter(pk=read.pk).update(prescriber_read_at=timezone.now())
+    b2 = _prescribe(prescriber, bruno, date(2026, 3, 1), 3, LimitationLevel.SEVERE)
+    unread = _renew(b2, physiotherapist, date(2026, 6, 10))
+    _prescribe(prescriber, chloe, date(2026, 6, 5), 3, LimitationLevel.MINIMAL, issue=False)
+    d1 = _prescribe(prescriber, david, date(2026, 5, 10), 3, LimitationLevel.MODERATE)
+    services.prescription_cancel(prescription=d1, by=prescriber, reason="Erreur de patient")
+    _prescribe(colleague_physician, emma, date(2026, 6, 2), 3, LimitationLevel.MODERATE)
+    _prescribe(outsider_physician, fanny, date(2026, 6, 3), 3, LimitationLevel.SEVERE)
+    return {"ending": ending, "unread": unread}
+
+
+def _figures(client, user):
+    client.force_login(user)
+    response = client.get(reverse("dashboard:index"))
+    assert response.status_code == 200
+    return response.context
+
+
+def _months(context) -> list[int]:
+    return [n for _label, n in context["per_month"]]
+
+
+def _situations(context) -> dict[str, int]:
+    labels = dict(EligibilitySituation.objects.values_list("code", "label"))
+    by_label = dict(context["per_situation"])
+    return {code: by_label[label] for code, label in labels.items() if by_label[label]}
+
+
+def test_the_structure_admin_reads_the_activity_of_their_structure(
+    client, structure_admin, activity
+):
+    context = _figures(client, structure_admin)
+    assert [label for label, _ in context["per_month"]][0] == "juil. 2025"
+    assert [label for label, _ in context["per_month"]][-1] == "juin 2026"
+    # 07/2025: Bruno; 03/2026: Anne and Bruno; 06/2026: Emma (Chloé's draft, David's
+    # cancelled prescription and Fanny's, elsewhere, are not counted).
+    assert _months(context) == [1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 1]
+    assert context["per_level"] == list(zip(LEVELS, [1, 1, 1, 0, 2], strict=True))
+    assert _situations(context) == {"ald": 3, "rf_sedentary": 1, "rf_obesity": 1, "autonomy_a": 1}
+    assert context["ending_count"] == 1
+    assert list(context["ending"]) == [activity["ending"]]
+    assert context["unread_count"] == 1
+    assert list(context["unread"]) == [activity["unread"]]
+
+
+def test_a_physician_reads_the_activity_of_their_own_prescriptions(client, prescriber, activity):
+    context = _figures(client, prescriber)
+    assert _months(context) == [1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0]
+    # Anne (minimal), Bruno (severe), David (cancelled only: not assessed).
+    assert context["per_level"] == list(zip(LEVELS, [1, 0, 1, 0, 1], strict=True))
+    assert _situations(context) == {"ald": 2, "rf_sedentary": 1, "autonomy_a": 1}
+    assert list(context["ending"]) == [activity["ending"]]
+    assert list(context["unread"]) == [activity["unread"]]
+
+
+def test_a_colleague_sees_only_their_own_prescription(client, colleague_physician, activity):
+    context = _figures(client, colleague_physician)
+    assert _months(context) == [0] * 11 + [1]
+    assert context["per_level"] == list(zip(LEVELS, [0, 1, 0, 0, 0], strict=True))
+    assert context["ending_count"] == 0 and context["unread_count"] == 0
+
+
+def test_a_superuser_reads_every_structure(client, structure, activity):
+    context = _figures(client, make_superuser(structure))
+    assert _months(context) == [1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 2]
+    assert context["per_level"] == list(zip(LEVELS, [2, 1, 1, 0, 2], strict=True))
+    assert _situations(context)["ald"] == 4
+
+
+@pytest.mark.parametrize("persona", ["physiotherapist", "apa_teacher"])
+def test_other_professionals_are_refused_the_dashboard(client, request, persona):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(reverse("dashboard:index")).status_code == 403
+
+
+def test_an_anonymous_visitor_is_sent_to_the_login_page(client, db):
+    response = client.get(reverse("dashboard:index"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_charts_are_inline_accessible_svg_with_the_numbers_in_a_table(
+    client, structure_admin, activity
+):
+    client.force_login(structure_admin)
+    html = client.get(reverse("dashboard:index")).content.decode()
+    assert html.count('<svg class="chart"') == 3
+    assert html.count('role="img"') == 3
+    assert '<title id="graphique-mois-title">' in html
+    assert "<script>" not in html and 'style="' not in html
+    assert '<td>juin 2026</td><td class="text-end">1</td>' in html
+    assert reverse("prescriptions:detail", args=[activity["ending"].pk]) in html
+    # Coordinates use a dot, whatever the locale (French would write 12,5).
+    assert 'x="' in html and not any(f'x="{d},' in html for d in range(10))
+
+
+def test_the_dashboard_runs_a_constant_number_of_queries(
+    client, structure_admin, activity, structure, prescriber, django_assert_max_num_queries
+):
+    client.force_login(structure_admin)
+    url = reverse("dashboard:index")
+    # session, user (2); the savepoint of ATOMIC_REQUESTS and its release (2); the structure's
+    # name (1); ending soon: count + rows (2); unread renewals: count + rows (2); per month (1);
+    # per level (1); per situation (1).
+    with django_assert_max_num_queries(12) as few:
+        client.get(url)
+    for index in range(10):
+        patient = factories.PatientFactory(structure=structure, birth_name=f"Autre{index}")
+        _prescribe(prescriber, patient, date(2026, 4, 1), 3, LimitationLevel.MODERATE)
+    with django_assert_max_num_queries(12) as many:
+        response = client.get(url)
+    assert len(few.captured_queries) == len(many.captured_queries)
+    assert response.context["ending_count"] == 11
