@@ -4,6 +4,7 @@
 without a `SECRET_KEY`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -47,26 +48,41 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "practitioners",
     "patients",
     "prescriptions",
     "audit",
+    "security",
+    "notifications",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy headers (see below).
+    "csp.middleware.CSPMiddleware",
+    "security.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "security.middleware.SessionIdleTimeoutMiddleware",
     # Deny by default: every view needs a logged-in user unless it opts out explicitly.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Then the second factor for the sessions that need one (security/services.py).
+    "security.middleware.OTPRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Login throttling and lockout; last, as django-axes requires.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "apa_portal.urls"
@@ -81,6 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.notifications",
             ],
         },
     },
@@ -95,6 +112,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # No JIT: PostgreSQL compiles the plans it deems expensive (the dashboard's aggregates) in
+    # 300-700 ms, more than such a query then takes to run (bench/RESULTS.md, issue 8).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -102,6 +122,19 @@ AUTH_USER_MODEL = "practitioners.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username + IP before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Argon2 for new and re-hashed passwords; the others only to read older hashes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -146,9 +179,38 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+# Sessions end after 30 minutes without activity, and when the browser closes. The expiry is
+# pushed back at most once a minute (security.middleware.SessionIdleTimeoutMiddleware) rather
+# than on every request (SESSION_SAVE_EVERY_REQUEST: a database write per request).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
+SESSION_IDLE_REFRESH_SECONDS = 60
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "security.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Strict Content-Security-Policy (django-csp): no inline script nor style, no framing, no
+# third party. htmx's indicator style is switched off in base.html (meta htmx-config) and
+# lives in static/css/app.css instead.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -157,14 +219,36 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# --- Login throttling (django-axes) and second factor (django-otp) ------------------------
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+# Behind the reverse proxy REMOTE_ADDR is the client's (set by the proxy), as for the audit.
+AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"
+# The second factor is mandatory for superusers, staff and administrative staff
+# (security/services.py). Only the test suite turns it off, per test (tests/conftest.py).
+APA_OTP_REQUIRED = env.bool("APA_OTP_REQUIRED", default=True)
+OTP_TOTP_ISSUER = "APA Portal"
+# The history of every record is read-only in the admin (no "revert").
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # WeasyPrint logs every CSS property it ignores; keep its warnings only.
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    # WeasyPrint logs every CSS property it ignores; keep its warnings only. SQL is never logged
+    # (its parameters would carry patient data), whatever LOG_LEVEL says.
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 
 # --- Domain settings -----------------------------------------------------------------------
@@ -173,6 +257,11 @@ LOGGING = {
 # M days after it.
 APA_RENEWAL_WINDOW_DAYS_BEFORE = env.int("APA_RENEWAL_WINDOW_DAYS_BEFORE", default=30)
 APA_RENEWAL_WINDOW_DAYS_AFTER = env.int("APA_RENEWAL_WINDOW_DAYS_AFTER", default=90)
+
+# Prescription look-up by a physiotherapist (reference + birth date): after this many failures
+# per user and per IP address within the window, further attempts are refused (429).
+APA_LOOKUP_MAX_FAILURES = env.int("APA_LOOKUP_MAX_FAILURES", default=5)
+APA_LOOKUP_WINDOW_SECONDS = env.int("APA_LOOKUP_WINDOW_SECONDS", default=15 * 60)
 
 # Password of the demo accounts made by `manage.py seed_demo` (refused as "demo" without DEBUG).
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo")

@@ -74,3 +74,14 @@ class ReadAudit(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("The read audit is append-only.")
+
+
+def refuse_history_change(sender, instance, raw=False, **kwargs) -> None:
+    """pre_save of a historical model: a new historical row, yes; a change of one, never."""
+    if not raw and not instance._state.adding:
+        raise AppendOnlyError("The history of a record is append-only.")
+
+
+def refuse_history_delete(sender, instance, **kwargs) -> None:
+    """pre_delete of a historical model (also fired by QuerySet.delete())."""
+    raise AppendOnlyError("The history of a record is append-only.")

@@ -10,7 +10,8 @@ The access model (README, "Qui voit quoi"):
 
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Expression, F, Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -37,8 +38,39 @@ def patients_visible_to(user: User) -> QuerySet[Patient]:
         return patients
     granted = Q(pk__in=active_grants(user).values("patient_id"))
     if user.profession in STRUCTURE_WIDE_PROFESSIONS and user.structure_id:
+        if connection.vendor == "postgresql":
+            # `structure OR id IN (subquery)` makes PostgreSQL scan every patient (a hashed
+            # subplan cannot use an index); `id = ANY(ARRAY(subquery))` is computed once and
+            # combined with the structure's index: 6x faster at 100,000 patients (issue 8).
+            from django.contrib.postgres.expressions import ArraySubquery
+
+            granted = Q(
+                _EqualsAny(F("pk"), ArraySubquery(active_grants(user).values("patient_id")))
+            )
         return patients.filter(Q(structure_id=user.structure_id) | granted)
     return patients.filter(granted)
+
+
+class _EqualsAny(Expression):
+    """`lhs = ANY(rhs)`, rhs an array (PostgreSQL)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, lhs, rhs) -> None:
+        super().__init__()
+        self.lhs, self.rhs = lhs, rhs
+
+    def get_source_expressions(self):
+        return [self.lhs, self.rhs]
+
+    def set_source_expressions(self, expressions) -> None:
+        self.lhs, self.rhs = expressions
+
+    def as_sql(self, compiler, connection):
+        lhs_sql, lhs_params = compiler.compile(self.lhs)
+        rhs_sql, rhs_params = compiler.compile(self.rhs)
+        return f"{lhs_sql} = ANY({rhs_sql})", (*lhs_params, *rhs_params)
 
 
 def patient_get_for(
@@ -77,12 +109,29 @@ def user_may_edit_patient(user: User, patient: Patient) -> bool:
     )
 
 
+def user_may_orient(user: User, patient: Patient) -> bool:
+    """Who may orient a patient to a dispenser (or end an orientation).
+
+    The physicians of the patient's care team (their structure or an explicit grant, such as
+    the prescriber) and the admin staff of the registering structure. `patient` must already
+    be visible to `user` (fetched through `patient_get_for`).
+    """
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    if user.profession == Profession.PHYSICIAN:
+        return patients_visible_to(user).filter(pk=patient.pk).exists()
+    return user_may_edit_patient(user, patient)
+
+
 def patient_search(queryset: QuerySet[Patient], query: str) -> QuerySet[Patient]:
     """Filter by name (accent- and case-insensitive, any word a prefix) or birth date.
 
     "hel dup" finds Hélène Dupont; "12/03/1956" or "1956-03-12" finds that birth date.
     """
-    terms = query.split()
+    # PostgreSQL refuses NUL in a text parameter (a 500): a search term never needs one.
+    terms = query.replace("\x00", "").split()
     for term in terms:
         birth_date = parse_french_date(term)
         if birth_date is not None:

@@ -9,16 +9,17 @@
   prescriptions.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from audit.models import ReadAudit
 from audit.services import audit_read
-from patients.selectors import STRUCTURE_WIDE_PROFESSIONS, active_grants
-from practitioners.models import User
+from patients.models import CareTeamGrant, Patient
+from patients.selectors import STRUCTURE_WIDE_PROFESSIONS, active_grants, patients_visible_to
+from practitioners.models import Profession, User
 
-from .models import Prescription, SupervisionRule
+from .models import LimitationAssessment, Prescription, SupervisionRule
 from .rules import supervision_is_allowed_at_all
 
 
@@ -33,7 +34,12 @@ def prescriptions_visible_to(user: User) -> QuerySet[Prescription]:
         patient_id__in=grants.filter(prescription__isnull=True).values("patient_id")
     )
     if user.profession in STRUCTURE_WIDE_PROFESSIONS and user.structure_id:
-        visible |= Q(patient__structure_id=user.structure_id)
+        # EXISTS rather than a join: `patient__structure_id` joined every prescription to its
+        # patient, and PostgreSQL then scanned the 100,000 patients even for a physician's own
+        # ten latest prescriptions (3-4x slower home page and lists; issue 8, bench/RESULTS.md).
+        visible |= Exists(
+            Patient.objects.filter(pk=OuterRef("patient_id"), structure_id=user.structure_id)
+        )
     not_draft = ~Q(status=Prescription.Status.DRAFT)
     return prescriptions.filter((visible & not_draft) | Q(prescriber=user))
 
@@ -68,4 +74,85 @@ def supervising_professions(level: int) -> list[str]:
 def user_may_supervise(user: User, level: int) -> bool:
     return SupervisionRule.objects.filter(level=level, profession=user.profession).exists() and (
         supervision_is_allowed_at_all(level=level, profession=user.profession)
+    )
+
+
+def user_may_prescribe_for(user: User, patient: Patient) -> bool:
+    """R-P1 and need-to-know: a physician prescribes only for a patient of their care team.
+
+    The care team is the registering structure's practitioners plus those explicitly granted
+    (patients.selectors.patients_visible_to). A superuser who is not a physician may not
+    prescribe (R-P1).
+    """
+    if not (user.is_authenticated and user.is_active and user.profession == Profession.PHYSICIAN):
+        return False
+    return patients_visible_to(user).filter(pk=patient.pk).exists()
+
+
+# The statuses of a signed prescription: its assessment holds the patient's current level.
+SIGNED_STATUSES = (
+    Prescription.Status.ISSUED,
+    Prescription.Status.RENEWED,
+    Prescription.Status.ADAPTED,
+    Prescription.Status.EXPIRED,
+)
+
+
+def latest_confirmed_level(patient_ref: str = "pk") -> Subquery:
+    """Subquery: the confirmed limitation level (R-L2) of the patient's latest signed
+    prescription, for `.annotate()` on a Patient queryset (`patient_ref` names its key)."""
+    return Subquery(
+        LimitationAssessment.objects.filter(
+            prescription__patient_id=OuterRef(patient_ref),
+            prescription__status__in=SIGNED_STATUSES,
+        )
+        .order_by("-prescription__prescribed_on", "-prescription__issued_at")
+        .values("confirmed_level")[:1]
+    )
+
+
+def patient_limitation_level(patient: Patient) -> int | None:
+    """The confirmed level of the patient's latest signed prescription, or None."""
+    return (
+        Patient.objects.filter(pk=patient.pk)
+        .annotate(level=latest_confirmed_level())
+        .values_list("level", flat=True)
+        .first()
+    )
+
+
+def supervisable_levels(user: User) -> frozenset[int]:
+    """R-L4/R-L5: every level `user` may supervise, in one query (for lists)."""
+    levels = SupervisionRule.objects.filter(profession=user.profession).values_list(
+        "level", flat=True
+    )
+    return frozenset(
+        level
+        for level in levels
+        if supervision_is_allowed_at_all(level=level, profession=user.profession)
+    )
+
+
+def patients_oriented_to(user: User) -> QuerySet[Patient]:
+    """The patients oriented to `user` (active orientation grants), each annotated with
+    `limitation_level`: the confirmed level of their latest signed prescription (or None)."""
+    if not (user.is_authenticated and user.is_active):
+        return Patient.objects.none()
+    oriented = active_grants(user).filter(reason=CareTeamGrant.Reason.ORIENTATION)
+    return (
+        Patient.objects.filter(pk__in=oriented.values("patient_id"))
+        .defer("nir")  # need-to-know: a dispenser never gets the NIR
+        .annotate(limitation_level=latest_confirmed_level())
+        .order_by("birth_name", "first_names")
+    )
+
+
+def orientations_of(patient: Patient) -> QuerySet[CareTeamGrant]:
+    """The active orientations of a patient, with the professional and who oriented."""
+    return (
+        CareTeamGrant.objects.filter(
+            patient=patient, reason=CareTeamGrant.Reason.ORIENTATION, revoked_at__isnull=True
+        )
+        .select_related("user__structure", "granted_by")
+        .order_by("granted_at")
     )

@@ -18,10 +18,29 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # Every persona gets a password: PBKDF2's slowness is for production, not for tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _otp_off_unless_asked(request, settings):
+    """The second factor for admin accounts (security app) is on in every real run. In tests,
+    `client.force_login` stands for the whole login, second factor included, unless the test
+    asks for the `otp_enforced` fixture (tests/test_security_settings.py, the matrix)."""
+    settings.APA_OTP_REQUIRED = "otp_enforced" in request.fixturenames
+
+
+@pytest.fixture
+def otp_enforced(settings):
+    settings.APA_OTP_REQUIRED = True
 
 
 @pytest.fixture
@@ -79,3 +98,20 @@ def issued_prescription(prescriber, patient):
 @pytest.fixture
 def draft_prescription(prescriber, patient):
     return factories.make_prescription(prescriber=prescriber, patient=patient, issue=False)
+
+
+@pytest.fixture
+def renewal(issued_prescription, physiotherapist):
+    """The physiotherapist's renewal of `issued_prescription`, made on its end date (R-R3)."""
+    from prescriptions.models import Renewal
+    from prescriptions.services import prescription_renew
+
+    return prescription_renew(
+        prescription=issued_prescription,
+        physiotherapist=physiotherapist,
+        kind=Renewal.Kind.RENEWAL,
+        duration_months=3,
+        patient_agreement=True,
+        no_risk_attestation=True,
+        today=issued_prescription.end_date,
+    )

@@ -17,7 +17,14 @@ from patients.services import care_team_grant, patient_create
 from practitioners.models import Profession, Specialty, Structure, User
 from prescriptions import services
 from prescriptions.models import Prescription, Renewal
-from prescriptions.rules import ActivityType, Intensity, LimitationLevel, RestrictionPick
+from prescriptions.rules import (
+    ActivityType,
+    Intensity,
+    LimitationLevel,
+    RestrictionPick,
+    add_months,
+)
+from security.services import base32_secret, confirmed_device, totp_device_for_demo
 
 DEMO_STRUCTURE = "Maison Sport-Santé de Lyon Confluence"
 KINE_PRACTICE = "Cabinet de kinésithérapie des Pentes"
@@ -95,7 +102,8 @@ class Command(BaseCommand):
                 self.stdout.write(
                     "Base déjà remplie. Comptes de démonstration : "
                     + ", ".join(ACCOUNTS)
-                    + " (mot de passe : DEMO_PASSWORD, « demo » par défaut)."
+                    + " (mot de passe : DEMO_PASSWORD, « demo » par défaut ; code de double "
+                    "authentification d'« admin » : « python manage.py demo_totp »)."
                 )
             return
         password = getattr(settings, "DEMO_PASSWORD", None) or "demo"
@@ -140,6 +148,9 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save(update_fields=["password"])
             users[username] = user
+        # The second factor is mandatory for the admin account (security app): give it a TOTP
+        # device whose codes `manage.py demo_totp` prints (fixed demo key under DEBUG).
+        totp_device_for_demo(users["admin"])
         return users
 
     def seed_patients_and_prescriptions(self, users: dict[str, User]) -> Prescription | None:
@@ -194,8 +205,13 @@ class Command(BaseCommand):
         """Prescriptions in every status; returns the one the demo physiotherapist may renew."""
         kind = index % 7
         months = 3 + index % 4
-        if kind in (0, 5):  # ends in about ten days: within the renewal window of R-R3
+        if kind == 0:  # ends in about ten days: within the renewal window of R-R3
             start = today - timedelta(days=months * 30 - 10)
+        elif kind == 5:  # ends this month (a back-office filter), within the window of R-R3
+            month_end = add_months(today.replace(day=1), 1) - timedelta(days=1)
+            start = add_months(
+                min(today + timedelta(days=2), month_end) + timedelta(days=1), -months
+            )
         elif kind == 4:  # ended long ago
             start = today - timedelta(days=months * 31 + 200)
         elif kind in (2, 3):  # renewed or adapted: the initial period just ended
@@ -281,6 +297,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Comptes (mot de passe : {password}) :")
         for username, (first, last, profession, *_rest) in ACCOUNTS.items():
             self.stdout.write(f"  {username:<11} {first} {last} · {profession.label}")
+        self.stdout.write(
+            "Le compte « admin » demande aussi un code de double authentification (TOTP) : "
+            "« python manage.py demo_totp » affiche le code du moment (ou ajoutez la clé "
+            f"{base32_secret(confirmed_device(User.objects.get(username='admin')))} à une "
+            "application d'authentification)."
+        )
         if renewable is not None:
             self.stdout.write(
                 "Prescription à renouveler par « kine » : référence "
