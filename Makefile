@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint pytest e2e system-deps install migrate demo bench clean
+.PHONY: help run test lint pytest e2e e2e-deps system-deps install migrate demo bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,10 +39,25 @@ lint: install ## ruff (lint and format) and the missing-migration check
 	$(BIN)/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 
-pytest: install ## The test suite alone (DATABASE_URL picks the database; SQLite by default)
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --silent
+
+e2e-deps: ## Browser-test tools: axe-core from npm; says when Chromium is missing
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory node_modules/.package-lock.json; \
+	else echo "npm is missing: the accessibility checks (axe-core) of the browser tests will fail"; fi
+	@test -x /usr/bin/chromium || echo "*** Chromium is missing (apt-get install chromium): the browser tests (tests/e2e) are SKIPPED ***"
+
+pytest: install e2e-deps ## The test suite alone (DATABASE_URL picks the database; SQLite by default)
 	$(BIN)/pytest
 
-test: system-deps lint pytest ## Everything CI runs on SQLite: lint, migrations check, tests
+e2e: install e2e-deps ## The browser tests alone (E2E_SCREENSHOTS=1 refreshes docs/screenshots)
+	$(BIN)/pytest tests/e2e
+
+test: system-deps lint pytest ## Everything CI runs on SQLite: lint, migrations check, tests (browser tests included)
+
+bench: system-deps install ## Benchmark on PostgreSQL (BENCH_DATABASE_URL, BENCH_ARGS): bench/RESULTS.md
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" -eq 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } || echo "wrk is missing (apt-get install wrk): the load test is skipped"
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean: ## Remove the virtual environment, the local database and caches
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,134 @@
+"""Browser tests: Playwright driving Debian's Chromium against the app on a live server.
+
+Skipped, with a clear reason, when /usr/bin/chromium or the playwright package is missing
+(`make test` says so). Never downloads a browser: the machine has no outside network.
+"""
+
+import importlib
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parents[2]
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - the dev dependencies include it
+    sync_playwright = None
+
+SKIP_REASON = None
+if sync_playwright is None:
+    SKIP_REASON = "playwright is not installed"
+elif not Path(CHROMIUM).exists():
+    SKIP_REASON = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+
+
+def pytest_collection_modifyitems(config, items):
+    e2e_dir = Path(__file__).parent
+    for item in items:
+        if e2e_dir in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.e2e)
+            if SKIP_REASON:
+                item.add_marker(pytest.mark.skip(reason=f"browser tests skipped: {SKIP_REASON}"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the fixtures
+    # (same thread, not in a coroutine) are safe.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        # launch() starts Chromium with a fresh, temporary profile directory of its own.
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(
+        base_url=live_server.url, locale="fr-FR", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def axe_violations(page, *, impacts=("serious", "critical")) -> list[dict]:
+    """Run axe-core (from the npm registry, see package.json) on the current page."""
+    if not AXE_JS.exists():
+        pytest.fail(f"axe-core missing at {AXE_JS}: run `npm ci` (make e2e does it)")
+    # Evaluated through the DevTools protocol, which the page's CSP does not restrict (an
+    # injected <script> tag would be refused by `script-src 'self'`, as it should).
+    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: tags})",
+        ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"],
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in impacts
+    ]
+
+
+def assert_accessible(page) -> None:
+    violations = axe_violations(page)
+    assert not violations, json.dumps(violations, indent=2, ensure_ascii=False)
+
+
+def screenshot(page, name: str) -> None:
+    """Keep a screenshot for the README (only when E2E_SCREENSHOTS=1, to keep the tree clean)."""
+    if os.environ.get("E2E_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+PASSWORD = "demo"
+
+
+@pytest.fixture
+def demo(transactional_db, settings):
+    """The demo data of `make run`. A transactional test starts from an empty database, so the
+    reference data that migrations seed (R-E1 situations, R-L4/R-L5 table) is seeded again."""
+    settings.DEBUG = True  # seed_demo refuses the "demo" password otherwise
+    for module in (
+        "patients.migrations.0003_seed_eligibility_situations",
+        "prescriptions.migrations.0002_seed_supervision_rules",
+    ):
+        importlib.import_module(module).seed(apps, None)
+    call_command("seed_demo", quiet=True)
+    settings.DEBUG = False
+
+
+def log_in(page, username: str) -> None:
+    page.goto("/accounts/login/")
+    assert_accessible(page)
+    page.get_by_label("Identifiant").fill(username)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(re.compile(r".*/(?!accounts/login).*"))
+
+
+def log_out(page) -> None:
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url("**/accounts/login/")
