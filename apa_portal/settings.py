@@ -44,8 +44,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "crispy_forms",
-    "crispy_bootstrap5",
     "django_htmx",
     "simple_history",
     "axes",
@@ -116,6 +114,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # 300-700 ms, more than such a query then takes to run (bench/RESULTS.md, issue 8).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
+# The look-up throttle counts failures in the cache: every worker process must share it, so
+# production needs a shared cache (Redis: CACHE_URL=rediscache://127.0.0.1:6379/1).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if PRODUCTION and CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    raise ImproperlyConfigured(
+        "CACHE_URL must point to a cache shared by every worker in production "
+        "(e.g. rediscache://127.0.0.1:6379/1)."
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "practitioners.User"
@@ -165,9 +172,6 @@ STORAGES = {
         )
     },
 }
-
-CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
-CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -228,6 +232,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_VERBOSE = False
 # Behind the reverse proxy REMOTE_ADDR is the client's (set by the proxy), as for the audit.
 AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"
 # The second factor is mandatory for superusers, staff and administrative staff

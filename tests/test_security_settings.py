@@ -283,6 +283,7 @@ def _production_env(**extra) -> dict:
         SECRET_KEY="x" * 20 + "-production-secret-for-the-deploy-check-0123456789",
         ALLOWED_HOSTS="apa.example.fr",
         DATABASE_URL="sqlite:////tmp/apa-deploy-check.sqlite3",
+        CACHE_URL="rediscache://127.0.0.1:6379/1",
         **extra,
     )
     return env

@@ -14,6 +14,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
     "ALLOWED_HOSTS": "apa.example.org",
     "DATABASE_URL": "sqlite:////tmp/apa-settings-test.sqlite3",
+    "CACHE_URL": "rediscache://127.0.0.1:6379/1",
 }
 IMPORT = (
     "import apa_portal.settings as s; "
@@ -26,7 +27,8 @@ def import_settings(**env: str | None) -> subprocess.CompletedProcess:
     environment = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DJANGO_ENV", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
+        if k
+        not in {"DJANGO_ENV", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CACHE_URL"}
     }
     for name, value in {**PRODUCTION_ENV, **env}.items():
         if value is not None:
@@ -67,6 +69,14 @@ def test_production_refuses_a_missing_secret_key(secret):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "SECRET_KEY must be set in production" in result.stderr
+
+
+@pytest.mark.parametrize("cache", [None, "locmemcache://"])
+def test_production_refuses_a_cache_of_its_own_per_worker(cache):
+    # The look-up throttle must be shared by every worker process.
+    result = import_settings(CACHE_URL=cache)
+    assert result.returncode != 0
+    assert "CACHE_URL must point to a cache shared by every worker" in result.stderr
 
 
 def test_an_unknown_environment_name_is_refused():

@@ -1,0 +1,14 @@
+"""gunicorn settings for production (`gunicorn apa_portal.wsgi` reads this file).
+
+Behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto (see SECURE_PROXY_SSL_HEADER).
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+timeout = 30
+# The access log holds no query string and no referrer: a search term may be a patient's name,
+# and health data never goes to the logs.
+accesslog = "-"
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
