@@ -558,3 +558,36 @@ def test_a_stored_pdf_failing_its_checksum_is_not_served(issued_prescription, re
     assert len(good) > 10_000
     assert len(render_spy) == 2
     assert bytes(RenderedPdf.objects.get().pdf) == b"%PDF-tampered"  # kept as evidence
+
+
+# --- Speed of the first render (issue 8) --------------------------------------------------------
+def test_stylesheet_and_fonts_are_parsed_once_per_process(issued_prescription, monkeypatch):
+    prescription = loaded(issued_prescription)
+    pdf.render_prescription_pdf(prescription)  # the process's first render parses them
+    asked = []
+    real_policy = pdf.fetch_static_or_data
+
+    def spy(url):
+        asked.append(url)
+        return real_policy(url)
+
+    monkeypatch.setattr(pdf, "fetch_static_or_data", spy)
+
+    content = pdf.render_prescription_pdf(prescription)
+
+    assert "prescription.css" not in pdf.render_prescription_html(prescription)  # no <link>
+    assert not [u for u in asked if u.endswith((".css", ".ttf"))], asked
+    assert "page 2 / 2" in pages_text(content)[1]  # the cached stylesheet still applies
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_render_restores_the_garbage_collector_state(issued_prescription, enabled):
+    import gc
+
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        pdf.render_prescription_pdf(loaded(issued_prescription))
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
