@@ -12,23 +12,29 @@ def dashboard_index(request: HttpRequest) -> HttpResponse:
     if scope is None:
         raise PermissionDenied
     today = timezone.localdate()
-    ending = selectors.ending_soon(scope, today=today)
-    unread = selectors.unread_renewals(scope)
-    per_month = [
-        (formats.date_format(month, "N Y"), n)
-        for month, n in selectors.prescriptions_per_month(scope, today=today)
-    ]
-    per_level = selectors.patients_per_level(scope)
-    per_situation = selectors.patients_per_situation(scope)
+    # The two lists stay live (each page of rows with its total in one query); the aggregated
+    # figures come from a cache of a few minutes (issue 8), their age is shown.
+    ending, ending_count = selectors.first_rows_and_count(
+        selectors.ending_soon(scope, today=today), selectors.LIST_LIMIT
+    )
+    unread, unread_count = selectors.first_rows_and_count(
+        selectors.unread_renewals(scope), selectors.LIST_LIMIT
+    )
+    figures = selectors.dashboard_figures(scope, today=today)
+    per_month = [(formats.date_format(month, "N Y"), n) for month, n in figures.per_month]
+    per_level = figures.per_level
+    per_situation = figures.per_situation
     context = {
         "scope": scope,
         "today": today,
         "ending_days": selectors.ENDING_SOON_DAYS,
-        "ending_count": ending.count(),
-        "ending": ending[: selectors.LIST_LIMIT],
-        "unread_count": unread.count(),
-        "unread": unread[: selectors.LIST_LIMIT],
+        "ending_count": ending_count,
+        "ending": ending,
+        "unread_count": unread_count,
+        "unread": unread,
         "list_limit": selectors.LIST_LIMIT,
+        "figures_age_minutes": figures.age_minutes(),
+        "figures_cache_minutes": selectors.FIGURES_CACHE_SECONDS // 60,
         "per_month": per_month,
         "per_month_chart": charts.column_chart(per_month),
         "per_level": per_level,

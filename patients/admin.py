@@ -168,7 +168,7 @@ class PatientAdmin(CsvExportAdmin, ClinicalRecordAdmin):
     )
     autocomplete_fields = ["structure", "physician_in_charge"]
     filter_horizontal = ["situations"]
-    date_hierarchy = "created_at"
+    # No date_hierarchy: it scans every visible patient on each page (bench/RESULTS.md).
     inlines = [PrescriptionInline]
     fieldsets = [
         (

@@ -118,7 +118,12 @@ class Patient(models.Model):
                 violation_error_message=_("Le NIR doit comporter 15 caractères."),
             ),
         ]
-        indexes = [models.Index(fields=["structure", "birth_name"])]
+        indexes = [
+            models.Index(fields=["structure", "birth_name"]),
+            # The lists' order (ordering above): the first page of a structure's 20,000
+            # patients is read in order instead of sorted (issue 8: 17 ms → 0.3 ms).
+            models.Index(fields=["birth_name", "first_names"], name="patient_name_order_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

@@ -4,7 +4,7 @@ Every service validates, then saves inside one transaction, and raises `Validati
 one of the French messages below (tests import them).
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any
 
@@ -127,13 +127,36 @@ def _date(value: date) -> str:
     return formats.date_format(value, "d/m/Y")
 
 
-def _full_clean(instance, errors: dict[str, list] | None = None, exclude=None) -> None:
+def _full_clean(
+    instance,
+    errors: dict[str, list] | None = None,
+    exclude=None,
+    *,
+    constraints_on: Collection[str] | None = None,
+) -> None:
+    """`full_clean()`, merging `errors` (the service's own field errors) into its errors.
+
+    `constraints_on`: validate only the model's constraints on these fields (None: all of
+    them). Each constraint validated in Python costs three queries (SAVEPOINT, SELECT,
+    RELEASE); where the service has already checked a rule with its own French message, the
+    database constraint stays the backstop and need not be validated again (issue 8).
+    """
     errors = dict(errors or {})
+    found: dict[str, list] = {}
     try:
-        instance.full_clean(exclude=exclude)
+        instance.full_clean(exclude=exclude, validate_constraints=constraints_on is None)
     except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            errors.setdefault(field, []).extend(messages)
+        found = exc.message_dict
+    if constraints_on:
+        # As full_clean() does: a field that failed its own validation is not checked again.
+        skip = {f.name for f in instance._meta.concrete_fields} - set(constraints_on) | set(found)
+        try:
+            instance.validate_constraints(exclude=skip)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                found.setdefault(field, []).extend(messages)
+    for field, messages in found.items():
+        errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
 
@@ -284,7 +307,11 @@ def prescription_issue(*, prescription: Prescription, by: User) -> Prescription:
         raise ValidationError(errors)
     locked.status = Prescription.Status.ISSUED
     locked.issued_at = timezone.now()
-    _full_clean(locked)
+    # The draft's content was validated, constraints included, when it was saved; the rules
+    # that issuing adds (agreement R-P1, duration R-P2, OUI reason R-P3) are checked above with
+    # their French messages, and the database constraints stay the backstop. The patient and
+    # the prescriber were just read, the reference is unique in the database: no query here.
+    _full_clean(locked, exclude={"patient", "prescriber", "reference"}, constraints_on=())
     locked.save()
     care_team_grant(
         patient=locked.patient, user=by, reason=CareTeamGrant.Reason.PRESCRIBER, granted_by=by
@@ -421,7 +448,18 @@ def prescription_renew(
         no_risk_attestation=no_risk_attestation,
         **recommendations,
     )
-    _full_clean(renewal, exclude={"prescription"})
+    # Agreement (R-R1), attestation (R-R5) and duration (R-R2) are checked above with their
+    # French messages, the RPPS comes from the user (11 digits in the database too) and the
+    # period from rules.renewal_period: only the ranges of an adaptation's recommendations
+    # (which no check above covers) are validated here; the database constraints stay the
+    # backstop. The physiotherapist is the user in hand: no query to check that it exists.
+    _full_clean(
+        renewal,
+        exclude={"prescription", "physiotherapist"},
+        constraints_on=(
+            ("sessions_per_week", "session_minutes") if kind == Renewal.Kind.ADAPTATION else ()
+        ),
+    )
     try:
         with transaction.atomic():
             renewal.save()

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -23,6 +22,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apa_portal.pagination import CappedPaginator
 from audit.models import ReadAudit
 from audit.services import audit_read
 from patients.models import Patient
@@ -32,9 +32,15 @@ from practitioners.models import Profession
 from . import pdf, rules
 from .forms import CancelForm, PrescriptionForm
 from .models import Prescription
-from .selectors import prescription_get_for, prescriptions_visible_to, supervising_professions
+from .selectors import (
+    prescription_get_for,
+    prescriptions_visible_to,
+    supervising_professions,
+    user_may_prescribe_for,
+)
 from .services import (
     MSG_NO_ASSESSMENT,
+    MSG_NOT_CARE_TEAM,
     MSG_NOT_DRAFT,
     MSG_NOT_ELIGIBLE,
     prescription_cancel,
@@ -67,9 +73,9 @@ def prescription_list(request: HttpRequest) -> HttpResponse:
         prescriptions = prescriptions.filter(status=status)
     else:
         status = ""
-    page = Paginator(prescriptions.order_by("-prescribed_on", "-created_at"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = CappedPaginator(
+        prescriptions.order_by("-prescribed_on", "-created_at"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     context = {"page": page, "status": status, "statuses": Prescription.Status.choices}
     return render(request, "prescriptions/prescription_list.html", context)
 
@@ -94,7 +100,10 @@ def _detail_context(request: HttpRequest, prescription: Prescription, cancel_for
         "renewal": getattr(prescription, "renewal", None),
         "supervision": _supervision(assessment.confirmed_level) if assessment else None,
         "is_prescriber": is_prescriber,
-        "may_edit": is_prescriber and prescription.is_draft,
+        # Edit or sign a draft: its prescriber, while still in the patient's care team.
+        "may_edit": is_prescriber
+        and prescription.is_draft
+        and user_may_prescribe_for(user, prescription.patient),
         "may_cancel": is_prescriber
         and prescription.status in (Prescription.Status.DRAFT, Prescription.Status.ISSUED),
         "has_pdf": _has_pdf(prescription),
@@ -129,6 +138,9 @@ def prescription_create_view(request: HttpRequest) -> HttpResponse:
     )
     if not request.user.is_physician:
         raise PermissionDenied(_("Seul un médecin peut prescrire une activité physique adaptée."))
+    refusal = _refuse_outside_care_team(request, patient)
+    if refusal is not None:
+        return refusal
     form = PrescriptionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         prescription = _save_and_maybe_issue(request, form, patient=patient)
@@ -182,7 +194,17 @@ def _refuse_unless_own_draft(request: HttpRequest, prescription: Prescription):
     if not prescription.is_draft:
         messages.error(request, MSG_NOT_DRAFT)
         return redirect(prescription)
-    return None
+    # Its prescriber may have left the patient's care team since (a revoked grant): the draft
+    # stays theirs to cancel, but is no longer edited or signed (R-P1, need-to-know).
+    return _refuse_outside_care_team(request, prescription.patient)
+
+
+def _refuse_outside_care_team(request: HttpRequest, patient: Patient) -> HttpResponse | None:
+    """R-P1 and need-to-know: a physician prescribes only for a patient of their care team
+    (`user_may_prescribe_for`, the rule the services enforce), told why in French."""
+    if user_may_prescribe_for(request.user, patient):
+        return None
+    return render(request, "403.html", {"message": MSG_NOT_CARE_TEAM}, status=403)
 
 
 def _save_and_maybe_issue(

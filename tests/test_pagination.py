@@ -1,0 +1,28 @@
+from django.urls import reverse
+
+from apa_portal.pagination import CappedPaginator
+from prescriptions.models import Prescription
+from tests import factories
+
+
+def test_the_paginator_stops_counting_past_its_cap(prescriber, patient, monkeypatch):
+    monkeypatch.setattr(CappedPaginator, "cap", 3)
+    for _ in range(5):
+        factories.make_prescription(prescriber=prescriber, patient=patient)
+    paginator = CappedPaginator(Prescription.objects.order_by("-created_at"), 2)
+    assert paginator.count == 4  # cap + 1: enough to know there are more
+    assert paginator.is_capped
+    monkeypatch.setattr(CappedPaginator, "cap", 5)
+    exact = CappedPaginator(Prescription.objects.order_by("-created_at"), 2)
+    assert exact.count == 5 and not exact.is_capped
+
+
+def test_the_prescription_list_says_there_are_more_than_it_counted(
+    client, prescriber, patient, monkeypatch
+):
+    monkeypatch.setattr(CappedPaginator, "cap", 3)
+    for _ in range(5):
+        factories.make_prescription(prescriber=prescriber, patient=patient)
+    client.force_login(prescriber)
+    response = client.get(reverse("prescriptions:list"))
+    assert "Plus de 3 prescriptions" in response.content.decode()
