@@ -19,6 +19,7 @@ import contextlib
 import os
 import platform
 import re
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -292,6 +293,16 @@ def get(name, query="", headers=None, **kwargs):
     return build
 
 
+def post(name, data, headers=None):
+    """A POST: the patient search sends its terms in the body, never in the URL."""
+
+    def build(world, i):
+        path = reverse_or_none(name)
+        return path and ("post", path, data, headers or {})
+
+    return build
+
+
 HTMX = {"HX-Request": "true"}
 RENEWAL_DATA = {
     "kind": "renewal",
@@ -306,32 +317,32 @@ OPS = [
         "search_prefix",
         "Recherche patient, préfixe « mar »",
         "physician",
-        get("patients:list", "?q=mar"),
+        post("patients:list", {"q": "mar"}),
     ),
     Op(
         "search_prefix_htmx",
         "Recherche patient, préfixe « mar » (fragment htmx)",
         "physician",
-        get("patients:list", "?q=mar", HTMX),
+        post("patients:list", {"q": "mar"}, HTMX),
     ),
     Op(
         "search_accents",
         "Recherche « Lefèvre Hélène » (accents)",
         "physician",
-        get("patients:list", "?q=Lef%C3%A8vre+H%C3%A9l%C3%A8ne"),
+        post("patients:list", {"q": "Lefèvre Hélène"}),
     ),
     Op(
         "search_plain",
         "Recherche « lefevre helene » (sans accents)",
         "physician",
-        get("patients:list", "?q=lefevre+helene"),
+        post("patients:list", {"q": "lefevre helene"}),
     ),
     Op("patient_list", "Liste des patients (page 1)", "physician", get("patients:list")),
     Op(
         "patient_list_deep",
         "Liste des patients (page 400)",
         "physician",
-        get("patients:list", "?page=400"),
+        post("patients:list", {"page": "400"}),
     ),
     Op(
         "patient_detail",
@@ -555,7 +566,8 @@ def throughput(args, world: World, url: str) -> list[dict]:
     )
     base = f"http://127.0.0.1:{args.port}"
     targets = [
-        ("Recherche patient « mar » (page)", reverse_or_none("patients:list"), "?q=mar"),
+        # POSTed like the page does (terms in the body), with the CSRF cookie and header.
+        ("Recherche patient « mar » (POST)", reverse_or_none("patients:list"), "q=mar"),
         (
             "Page de la prescription",
             reverse_or_none("prescriptions:detail", pk=world.prescription.pk),
@@ -574,10 +586,22 @@ def throughput(args, world: World, url: str) -> list[dict]:
             if not path:
                 rows.append({"label": label, "url": "", "error": "n/a (page not built yet)"})
                 continue
-            request = urllib.request.Request(base + path + query, headers={"Cookie": cookie})
+            body = query if "=" in query and not query.startswith("?") else ""
+            headers = {"Cookie": cookie}
+            if body:
+                # CSRF: any 32-character secret, sent as the cookie and as the header.
+                csrf = secrets.token_hex(16)
+                headers = {"Cookie": f"{cookie}; csrftoken={csrf}", "X-CSRFToken": csrf}
+            url = base + path + ("" if body else query)
+            request = urllib.request.Request(
+                url, data=body.encode() or None, headers=headers, method="POST" if body else "GET"
+            )
             with urllib.request.urlopen(request, timeout=10) as response:  # a 200, not a redirect
                 if response.status != 200 or "/accounts/login" in response.url:
                     raise RuntimeError(f"{path}: {response.status} {response.url}")
+            header_args = [
+                arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")
+            ]
             out = subprocess.run(
                 [
                     "wrk",
@@ -588,13 +612,13 @@ def throughput(args, world: World, url: str) -> list[dict]:
                     "10s",
                     "-s",
                     str(ROOT / "bench" / "wrk_status.lua"),
-                    "-H",
-                    f"Cookie: {cookie}",
-                    base + path + query,
+                    *header_args,
+                    url,
                 ],
                 capture_output=True,
                 text=True,
                 check=True,
+                env={**os.environ, "BENCH_POST_BODY": body},
             ).stdout
             rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
             stats = dict(re.findall(r"(\w+)=([\d.]+)", out.split("BENCH", 1)[1]))

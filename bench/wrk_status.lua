@@ -2,6 +2,14 @@
 -- session would redirect to the login page and look fast and fine.
 local threads = {}
 
+-- A POST when BENCH_POST_BODY is set (the patient search sends its terms in the body).
+local post_body = os.getenv("BENCH_POST_BODY")
+if post_body and post_body ~= "" then
+  wrk.method = "POST"
+  wrk.body = post_body
+  wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+end
+
 function setup(thread)
   table.insert(threads, thread)
 end

@@ -6,7 +6,11 @@
   foreign keys would refuse it anyway), so no delete button and no delete action.
 - `CsvExportAdmin`: the "Exporter (CSV)" button (current filters) and the
   "Exporter la sélection (CSV)" action, both streamed and audited (`dashboard.exports`).
+- Every history page of a version (django-simple-history's `history_form_view`) is read-only:
+  see `_read_only_history_form_view`, applied below to `SimpleHistoryAdmin` itself.
 """
+
+import functools
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -22,6 +26,39 @@ from practitioners.models import Structure, User
 from prescriptions.models import Prescription
 
 from . import exports
+
+MSG_HISTORY_READ_ONLY = _(
+    "L'historique se consulte mais ne se restaure pas : une version passée ne remplace "
+    "jamais la fiche actuelle. Pour corriger une fiche, modifiez-la depuis sa page."
+)
+
+
+def _read_only_history_form_view(view):
+    """Refuse every write to a past version's page: only GET (and HEAD) are answered.
+
+    django-simple-history (3.13) saves the posted form on that page even with
+    `SIMPLE_HISTORY_REVERT_DISABLED = True` (the setting only hides the button), so a POST
+    would overwrite the current record with an old version, bypassing the services: an issued
+    prescription would be edited in place (R-P4). Refused before the form is even built.
+    """
+
+    @functools.wraps(view)
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied(MSG_HISTORY_READ_ONLY)
+        return view(self, request, object_id, version_id, extra_context)
+
+    history_form_view.read_only = True
+    return history_form_view
+
+
+# In one place for every history admin of the project, including those that subclass
+# SimpleHistoryAdmin directly (prescriptions.admin.SupervisionRuleAdmin): the class itself.
+# tests/test_admin_history.py walks the admin site's registry to check each one.
+if not getattr(SimpleHistoryAdmin.history_form_view, "read_only", False):
+    SimpleHistoryAdmin.history_form_view = _read_only_history_form_view(
+        SimpleHistoryAdmin.history_form_view
+    )
 
 
 def scope_to_structure(queryset: QuerySet, user: User, structure_field: str) -> QuerySet:

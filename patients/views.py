@@ -10,9 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from audit.models import ReadAudit
-from prescriptions.selectors import prescriptions_visible_to
+from prescriptions.selectors import prescriptions_visible_to, user_may_prescribe_for
 
 from .forms import MSG_CONFIRM_NOT_DUPLICATE, PatientForm
 from .models import Patient
@@ -29,11 +30,22 @@ from .services import patient_create, patient_update
 PAGE_SIZE = 25
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def patient_list(request: HttpRequest) -> HttpResponse:
-    """The patients the user may see, searched as the user types (htmx) or on submit (no JS)."""
-    query = request.GET.get("q", "").strip()[:100]
+    """The patients the user may see, searched as the user types (htmx) or on submit (no JS).
+
+    No patient data in URLs (issue 5): the search terms travel in a POST body only, never in
+    the query string, a pushed history entry or a link, so neither the browser's history nor
+    an access log holds a name or a birth date. A GET shows the first page without search;
+    the pages of a search are asked by POST too (the query and the page number in the body).
+    """
+    if request.method == "POST":
+        query = request.POST.get("q", "").strip()[:100]
+        page_number = request.POST.get("page")
+    else:
+        query, page_number = "", None
     patients = patient_search(patients_visible_to(request.user), query)
-    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(patients, PAGE_SIZE).get_page(page_number)
     context = {
         "page": page,
         "query": query,
@@ -64,7 +76,8 @@ def patient_detail(request: HttpRequest, pk) -> HttpResponse:
         "prescriptions": prescriptions,
         "may_see_nir": user_may_see_nir(request.user),
         "may_edit": user_may_edit_patient(request.user, patient),
-        "may_prescribe": request.user.is_physician,
+        # R-P1 and need-to-know: a physician of the patient's care team (as the services check).
+        "may_prescribe": user_may_prescribe_for(request.user, patient),
     }
     return render(request, "patients/patient_detail.html", context)
 

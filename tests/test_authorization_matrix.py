@@ -65,6 +65,7 @@ MATRIX = [
     ("security:otp_disable",      "GET",  None,           "302 405 405 405 405 405 405 405 405"),
     ("security:otp_disable",      "POST", None,           "302 302 302 302 302 302 302 302 302"),
     ("patients:list",             "GET",  None,           "302 200 200 200 200 200 200 200 200"),
+    ("patients:list",             "POST", None,           "302 200 200 200 200 200 200 200 200"),
     ("patients:create",           "GET",  None,           "302 200 200 403 403 403 200 200 200"),
     ("patients:create",           "POST", None,           "302 200 200 403 403 403 200 200 200"),
     ("patients:detail",           "GET",  "patient",      "302 200 404 200 404 200 200 404 200"),
