@@ -19,16 +19,23 @@ MSG_CONFIRM_NOT_DUPLICATE = _(
     "Un patient de même nom de naissance, prénom et date de naissance existe déjà : vérifiez "
     "qu'il ne s'agit pas de lui, puis cochez la case pour confirmer."
 )
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"]
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
 
 
 class DateInput(forms.DateInput):
-    """The browser's date picker; typed `jj/mm/aaaa` is accepted too (DATE_INPUT_FORMATS)."""
+    """A date typed as `jj/mm/aaaa`, as on French forms.
 
-    input_type = "date"
+    A text field rather than the browser's date picker: a birth date is typed faster than picked,
+    and the picker shows the browser's own format (mm/dd/yyyy in an English browser).
+    """
+
+    input_type = "text"
 
     def __init__(self, attrs=None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+        attrs = {"placeholder": "jj/mm/aaaa", "inputmode": "numeric", "autocomplete": "off"} | (
+            attrs or {}
+        )
+        super().__init__(attrs=attrs, format="%d/%m/%Y")
 
 
 class BootstrapFormMixin:

@@ -47,7 +47,7 @@ def test_a_physician_creates_a_patient_and_issues_a_prescription_with_a_severe_l
     assert_accessible(page)
     page.get_by_label("Nom de naissance").fill("Lebrun")
     page.get_by_label("Prénoms").fill("Aurélie")
-    page.get_by_label("Date de naissance").fill("1968-04-17")
+    page.get_by_label("Date de naissance").fill("17/04/1968")
     page.get_by_label("Femme").check()
     page.get_by_label("Affection de longue durée").check()
     page.get_by_role("button", name="Enregistrer").click()

@@ -68,7 +68,7 @@ def test_the_new_prescription_page_has_everything_on_one_page(client, prescriber
     text = response.text
     assert response.status_code == 200
     assert "Enregistrer le brouillon" in text and "Émettre et signer" in text
-    assert f'value="{timezone.localdate().isoformat()}"' in text  # start date: today
+    assert f'value="{timezone.localdate():%d/%m/%Y}"' in text  # start date: today, jj/mm/aaaa
     assert "Élevée (Borg 14 à 16)" in text
     assert "Éviter efforts en ambiance froide" in text  # the R-P3 quick picks as chips
     assert "Surdité profonde" in text  # R-L3 indicators as help
