@@ -10,5 +10,5 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 timeout = 30
 # The access log holds no query string and no referrer: a search term may be a patient's name,
 # and health data never goes to the logs.
-accesslog = "-"
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'

@@ -548,7 +548,7 @@ def throughput(args, world: World, url: str) -> list[dict]:
     client = Client()
     login(client, world.physician)
     cookie = f"sessionid={client.cookies['sessionid'].value}"
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "False"}
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "False", "GUNICORN_ACCESS_LOG": "/dev/null"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     server = subprocess.Popen(
         [

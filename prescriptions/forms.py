@@ -51,20 +51,11 @@ def _level_field(function: Function) -> forms.TypedChoiceField:
     )
 
 
-class PrescriptionForm(BootstrapFormMixin, forms.Form):
-    """One page for the whole prescription: content, restrictions, assessment, NON/OUI, consent."""
+class RecommendationsForm(BootstrapFormMixin, forms.Form):
+    """R-P3: the structured recommendations, shared by the physician's prescription and the
+    physiotherapist's adaptation (CSP D.1172-2-1: type of activity, intensity, frequency,
+    duration)."""
 
-    # R-P2 (CSP D.1172-2): 3 to 6 whole months. The service says the same; the form says it first.
-    duration_months = forms.TypedChoiceField(
-        label=_("Durée de la prescription"),
-        choices=rules.DURATION_CHOICES,
-        coerce=int,
-        widget=forms.RadioSelect,
-        help_text=_("De 3 à 6 mois, renouvelable, à adapter selon l'évolution du patient."),
-        error_messages={"required": MSG_DURATION, "invalid_choice": MSG_DURATION},
-    )
-    start_date = date_field(_("Début"), help_text=_("Par défaut : aujourd'hui."))
-    # R-P3: recommendations as structure + free text.
     activity_types = forms.MultipleChoiceField(
         label=_("Types d'activité"),
         choices=rules.ActivityType.choices,
@@ -111,6 +102,21 @@ class PrescriptionForm(BootstrapFormMixin, forms.Form):
             "Selon les référentiels d'aide à la prescription de la HAS lorsqu'ils existent."
         ),
     )
+
+
+class PrescriptionForm(RecommendationsForm):
+    """One page for the whole prescription: content, restrictions, assessment, NON/OUI, consent."""
+
+    # R-P2 (CSP D.1172-2): 3 to 6 whole months. The service says the same; the form says it first.
+    duration_months = forms.TypedChoiceField(
+        label=_("Durée de la prescription"),
+        choices=rules.DURATION_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text=_("De 3 à 6 mois, renouvelable, à adapter selon l'évolution du patient."),
+        error_messages={"required": MSG_DURATION, "invalid_choice": MSG_DURATION},
+    )
+    start_date = date_field(_("Début"), help_text=_("Par défaut : aujourd'hui."))
     # R-P3: restrictions, the printed examples as one-click chips plus free text.
     restriction_picks = forms.MultipleChoiceField(
         label=_("Restrictions fréquentes"),

@@ -9,7 +9,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from patients.forms import BootstrapFormMixin
+
 from . import rules
+from .forms import RecommendationsForm
 from .models import Renewal
 from .services import MSG_DURATION, RECOMMENDATION_FIELDS
 
@@ -29,33 +32,6 @@ AGREEMENT_LABEL = _(
     "Le patient a donné son accord au renouvellement ou à l'adaptation de sa prescription"
 )
 BIRTH_DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d%m%Y", "%Y-%m-%d"]
-
-
-class BootstrapFormMixin:
-    """Bootstrap classes on the widgets, and `is-invalid` on every field that has an error
-    (from the form or placed there from a service's message)."""
-
-    def _style_widgets(self) -> None:
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(
-                widget, forms.RadioSelect | forms.CheckboxSelectMultiple | forms.CheckboxInput
-            ):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = css
-
-    def add_error(self, field, error) -> None:
-        # Django adds aria-invalid and aria-describedby (help text, then `<id>_error`) itself.
-        super().add_error(field, error)
-        for name in self.errors:
-            if name in self.fields:
-                attrs = self.fields[name].widget.attrs
-                if "is-invalid" not in attrs.get("class", ""):
-                    attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
 
 
 def normalize_code(value: str) -> str:
@@ -87,7 +63,6 @@ class LookupForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, from_qr_code: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._style_widgets()
         self.from_qr_code = from_qr_code
         if from_qr_code:
             # The reference comes from the QR code: the user only confirms the birth date.
@@ -108,7 +83,7 @@ class LookupForm(BootstrapFormMixin, forms.Form):
         return normalize_code(self.cleaned_data.get("code") or "")
 
 
-class RenewalForm(BootstrapFormMixin, forms.Form):
+class RenewalForm(RecommendationsForm):
     """R-R2: a renewal (same content, new duration) or an adaptation (new recommendations)."""
 
     kind = forms.ChoiceField(
@@ -129,35 +104,6 @@ class RenewalForm(BootstrapFormMixin, forms.Form):
         help_text=_("3 à 6 mois maximum."),
         error_messages={"required": MSG_DURATION, "invalid_choice": MSG_DURATION},
     )
-    activity_types = forms.MultipleChoiceField(
-        label=_("Types d'activité"),
-        choices=rules.ActivityType.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-    )
-    sessions_per_week = forms.IntegerField(
-        label=_("Séances par semaine"),
-        min_value=rules.SESSIONS_PER_WEEK_MIN,
-        max_value=rules.SESSIONS_PER_WEEK_MAX,
-        required=False,
-    )
-    intensity = forms.ChoiceField(
-        label=_("Intensité (échelle de Borg 6 à 20)"),
-        choices=rules.Intensity.choices,
-        widget=forms.RadioSelect,
-        required=False,
-    )
-    session_minutes = forms.IntegerField(
-        label=_("Durée d'une séance (minutes)"),
-        min_value=rules.SESSION_MINUTES_MIN,
-        max_value=rules.SESSION_MINUTES_MAX,
-        required=False,
-    )
-    recommendations_text = forms.CharField(
-        label=_("Préconisations adaptées (texte libre)"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-    )
     # R-R1 and R-R5: checked by the service, whose messages are shown next to these boxes.
     patient_agreement = forms.BooleanField(label=AGREEMENT_LABEL, required=False)
     no_risk_attestation = forms.BooleanField(label=ATTESTATION_LABEL, required=False)
@@ -166,7 +112,8 @@ class RenewalForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._style_widgets()
+        text = self.fields["recommendations_text"]
+        text.label, text.help_text = _("Préconisations adaptées (texte libre)"), ""
 
     @classmethod
     def initial_for(cls, prescription) -> dict[str, Any]:

@@ -378,7 +378,7 @@ def test_a_missing_agreement_or_attestation_is_shown_next_to_its_box(
     )
     assert response.status_code == 200
     html = _html(response)
-    error = re.search(rf'<div id="id_{missing}_error"[^>]*>(.*?)</div>', html, re.S)
+    error = re.search(rf'<div[^>]*id="id_{missing}_error"[^>]*>(.*?)</div>', html, re.S)
     assert error and str(message).replace("'", "&#x27;") in error.group(1)
     assert f'aria-describedby="id_{missing}_error"' in html
     assert 'value="5" class="form-check-input" id="id_duration_months_2" checked' in html or (
