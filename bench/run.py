@@ -625,7 +625,7 @@ def throughput(args, world: World, url: str) -> list[dict]:
             rows.append(
                 {
                     "label": label,
-                    "url": path + query,
+                    "url": f"{path} (POST {body})" if body else path + query,
                     "rps": rps,
                     "requests": int(stats["requests"]),
                     "errors": int(stats["non200"]) + int(stats["socket_errors"]),
