@@ -1,6 +1,9 @@
 """Persona fixtures: the prescriber, a colleague, an outsider, a physiotherapist, an admin."""
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.cache import cache
 
@@ -21,6 +24,26 @@ def pytest_collection_modifyitems(config, items):
 def _fast_password_hasher(settings):
     # Every persona gets a password: PBKDF2's slowness is for production, not for tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def seed_reference_data() -> None:
+    """The rows the migrations seed: the R-E1 situations and the R-L4/R-L5 supervision table."""
+    for module in (
+        "patients.migrations.0003_seed_eligibility_situations",
+        "prescriptions.migrations.0002_seed_supervision_rules",
+    ):
+        importlib.import_module(module).seed(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    """A transactional test (threads, live server) finds the database as an earlier one left it
+    after its flush, without the rows the migrations seeded: seed them again (idempotent)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    if transactional or "live_server" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+        seed_reference_data()
 
 
 @pytest.fixture(autouse=True)

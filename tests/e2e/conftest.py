@@ -4,14 +4,12 @@ Skipped, with a clear reason, when /usr/bin/chromium or the playwright package i
 (`make test` says so). Never downloads a browser: the machine has no outside network.
 """
 
-import importlib
 import json
 import os
 import re
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
@@ -109,14 +107,8 @@ PASSWORD = "demo"
 
 @pytest.fixture
 def demo(transactional_db, settings):
-    """The demo data of `make run`. A transactional test starts from an empty database, so the
-    reference data that migrations seed (R-E1 situations, R-L4/R-L5 table) is seeded again."""
+    """The demo data of `make run` (the reference data is seeded by tests/conftest.py)."""
     settings.DEBUG = True  # seed_demo refuses the "demo" password otherwise
-    for module in (
-        "patients.migrations.0003_seed_eligibility_situations",
-        "prescriptions.migrations.0002_seed_supervision_rules",
-    ):
-        importlib.import_module(module).seed(apps, None)
     call_command("seed_demo", quiet=True)
     settings.DEBUG = False
 

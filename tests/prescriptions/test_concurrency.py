@@ -13,7 +13,7 @@ from tests import factories
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_renewals_of_one_prescription_leave_exactly_one(
     issued_prescription, physiotherapist
 ):

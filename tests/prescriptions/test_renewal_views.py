@@ -704,7 +704,7 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page_with_the_qr_code_kept(cl
 
 # --- Concurrency (PostgreSQL) ------------------------------------------------------------------
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_physiotherapists_submitting_at_the_same_moment_leave_one_renewal(
     prescriber, patient, physiotherapist, second_physiotherapist, monkeypatch
 ):
