@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from practitioners.models import Profession, User
@@ -58,6 +59,14 @@ class BootstrapFormMixin:
             else:
                 css = "form-control"
             widget.attrs["class"] = css
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Place a service's errors next to the fields they name, the others above the form."""
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        else:
+            self.add_error(None, exc)
 
     def add_error(self, field: str | None, error) -> None:
         super().add_error(field, error)

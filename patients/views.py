@@ -107,7 +107,7 @@ def patient_create_view(request: HttpRequest) -> HttpResponse:
                         **form.service_fields(),
                     )
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                form.add_service_errors(exc)
             else:
                 messages.success(request, _("Le patient a été enregistré."))
                 return redirect(patient)
@@ -139,7 +139,7 @@ def patient_update_view(request: HttpRequest, pk) -> HttpResponse:
                         **form.service_fields(),
                     )
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                form.add_service_errors(exc)
             else:
                 messages.success(request, _("Le dossier du patient a été mis à jour."))
                 return redirect(patient)
@@ -172,12 +172,3 @@ def _duplicates(request: HttpRequest, form: PatientForm, *, exclude_pk) -> list[
     if found:
         form.add_error("confirm_not_duplicate", MSG_CONFIRM_NOT_DUPLICATE)
     return found
-
-
-def _add_service_errors(form, exc: ValidationError) -> None:
-    """Place a service's errors next to the fields they name, the others above the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)

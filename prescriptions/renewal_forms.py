@@ -141,11 +141,3 @@ class RenewalForm(RecommendationsForm):
             "no_risk_attestation": bool(data.get("no_risk_attestation")),
             "adaptations": adaptations,
         }
-
-    def add_service_errors(self, error: forms.ValidationError) -> None:
-        """Place a service's `ValidationError` next to the fields it names."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, errors in error.error_dict.items():
-            self.add_error(field if field in self.fields else None, errors)
