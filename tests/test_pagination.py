@@ -26,3 +26,15 @@ def test_the_prescription_list_says_there_are_more_than_it_counted(
     client.force_login(prescriber)
     response = client.get(reverse("prescriptions:list"))
     assert "Plus de 3 prescriptions" in response.content.decode()
+
+
+def test_the_prescription_list_pages_keep_the_status_filter(
+    client, prescriber, patient, monkeypatch
+):
+    monkeypatch.setattr("prescriptions.views.PAGE_SIZE", 2)
+    for _ in range(3):
+        factories.make_prescription(prescriber=prescriber, patient=patient)
+    client.force_login(prescriber)
+    html = client.get(reverse("prescriptions:list") + "?status=issued").content.decode()
+    assert 'href="?status=issued&amp;page=2"' in html
+    assert "Page 1 sur 2" in html
