@@ -6,15 +6,16 @@ constant number of queries whatever the size of the data. At the scale of a regi
 50–400 ms, whatever its formulation (a `DISTINCT ON` pass was measured as slow as the
 per-patient subquery: the cost is reading the structure's prescriptions): the aggregated
 figures are therefore cached per scope for a few minutes (`dashboard_figures`), while the two
-lists (ending soon, unread renewals) stay live, each in one query with its total.
+lists (ending soon, unread renewals) stay live: their first rows, and their count when there
+are more (each an index range scan, on the copies the prescriptions keep, issue 8).
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Window
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,23 +26,16 @@ from prescriptions.rules import LimitationLevel, add_months
 
 Status = Prescription.Status
 # Prescriptions that run: issued, possibly renewed or adapted by the physiotherapist.
-RUNNING_STATUSES = (Status.ISSUED, Status.RENEWED, Status.ADAPTED)
+RUNNING_STATUSES = Prescription.RUNNING_STATUSES
 # Prescriptions that were signed and not withdrawn.
 SIGNED_STATUSES = (*RUNNING_STATUSES, Status.EXPIRED)
 ENDING_SOON_DAYS = 30
-LIST_LIMIT = 50
+# The dashboard shows the first rows of each list; the admin lists them all (filters, export).
+LIST_LIMIT = 20
+UNREAD_COUNT_CAP = 100
 # How long the aggregated figures of a scope are reused (the page says how old they are).
 FIGURES_CACHE_SECONDS = 5 * 60
 NOT_ASSESSED = _("Non évaluée")
-
-
-def current_end():
-    """The end of a prescription including the physiotherapist's renewal (as `current_end_date`)."""
-    return Coalesce(F("renewal__end_date"), F("end_date"))
-
-
-def with_current_end(prescriptions: QuerySet[Prescription]) -> QuerySet[Prescription]:
-    return prescriptions.annotate(current_end=current_end())
 
 
 def latest_confirmed_level(prescriptions: QuerySet[Prescription] | None = None) -> Subquery:
@@ -80,7 +74,7 @@ def dashboard_scope(user: User) -> DashboardScope | None:
         return DashboardScope(signed, Patient.objects.all(), str(_("toutes les structures")), "all")
     if user.is_admin_staff and user.structure_id:
         return DashboardScope(
-            signed.filter(patient__structure_id=user.structure_id),
+            signed.filter(structure_id=user.structure_id),
             Patient.objects.filter(structure_id=user.structure_id),
             str(user.structure),
             f"structure-{user.structure_id}",
@@ -96,17 +90,31 @@ def dashboard_scope(user: User) -> DashboardScope | None:
     return None
 
 
+# What a row of the two lists prints: the patient's name, the reference, the prescriber's name
+# (need-to-know: neither the NIR nor the contact details are read).
+LIST_FIELDS = (
+    "reference",
+    "patient__birth_name",
+    "patient__used_name",
+    "patient__first_names",
+    "patient__sex",
+    "prescriber__username",
+    "prescriber__first_name",
+    "prescriber__last_name",
+    "prescriber__profession",
+)
+
+
 def ending_soon(scope: DashboardScope, *, today: date) -> QuerySet[Prescription]:
     """Running prescriptions whose (possibly renewed) end falls in the next 30 days."""
     return (
-        with_current_end(scope.prescriptions)
-        .filter(
+        scope.prescriptions.filter(
             status__in=RUNNING_STATUSES,
-            current_end__gte=today,
-            current_end__lte=today + timedelta(days=ENDING_SOON_DAYS),
+            current_end_date__range=(today, today + timedelta(days=ENDING_SOON_DAYS)),
         )
         .select_related("patient", "prescriber")
-        .order_by("current_end", "reference")
+        .only(*LIST_FIELDS, "current_end_date")
+        .order_by("current_end_date", "reference")
     )
 
 
@@ -117,6 +125,12 @@ def unread_renewals(scope: DashboardScope) -> QuerySet[Renewal]:
             prescription__in=scope.prescriptions.values("pk"), prescriber_read_at__isnull=True
         )
         .select_related("prescription__patient", "prescription__prescriber")
+        .only(
+            "kind",
+            "performed_on",
+            "prescription_id",
+            *(f"prescription__{name}" for name in LIST_FIELDS),
+        )
         .order_by("-performed_on", "-created_at")
     )
 
@@ -170,14 +184,40 @@ def patients_per_situation(scope: DashboardScope) -> list[tuple[str, int]]:
     return [(s.label, s.n) for s in situations]
 
 
-def first_rows_and_count(queryset: QuerySet, limit: int) -> tuple[list, int]:
-    """The first `limit` rows and the number of all the rows, in one query.
+@dataclass(frozen=True)
+class ListExcerpt:
+    """The first rows of a dashboard list and how many rows it has (at most `cap + 1` counted)."""
 
-    `COUNT(*) OVER ()` is computed on the rows the page query reads anyway: one pass over the
-    scope instead of two (a separate `count()` cost as much as the page, issue 8).
+    rows: list
+    count: int
+    cap: int | None = None
+
+    @property
+    def capped(self) -> bool:
+        """True when there are more than `cap` rows (the page says « plus de cap »)."""
+        return self.cap is not None and self.count > self.cap
+
+    @property
+    def truncated(self) -> bool:
+        return self.count > len(self.rows)
+
+
+def list_excerpt(queryset: QuerySet, limit: int, *, cap: int | None = None) -> ListExcerpt:
+    """The first `limit` rows, and the number of all the rows, counted only past one page.
+
+    Two queries at most, each an index range scan: counting inside the page query
+    (`COUNT(*) OVER ()`) made PostgreSQL join every row of the list to its patient and
+    prescriber before keeping the first ones (4,600 rows for the largest structure, issue 8).
+    `cap`: stop counting after `cap + 1` rows, for a list whose rows can only be counted one
+    by one (the unread renewals of a structure: each renewal's prescription is looked up).
     """
-    rows = list(queryset.annotate(total_rows=Window(Count("pk")))[:limit])
-    return rows, (rows[0].total_rows if rows else 0)
+    rows = list(queryset[:limit])
+    if len(rows) < limit:
+        return ListExcerpt(rows, len(rows), cap)
+    counted = queryset.order_by()
+    if cap is not None:
+        counted = counted[: cap + 1]
+    return ListExcerpt(rows, counted.count(), cap)
 
 
 @dataclass(frozen=True)

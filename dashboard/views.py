@@ -14,11 +14,9 @@ def dashboard_index(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     # The two lists stay live (each page of rows with its total in one query); the aggregated
     # figures come from a cache of a few minutes (issue 8), their age is shown.
-    ending, ending_count = selectors.first_rows_and_count(
-        selectors.ending_soon(scope, today=today), selectors.LIST_LIMIT
-    )
-    unread, unread_count = selectors.first_rows_and_count(
-        selectors.unread_renewals(scope), selectors.LIST_LIMIT
+    ending = selectors.list_excerpt(selectors.ending_soon(scope, today=today), selectors.LIST_LIMIT)
+    unread = selectors.list_excerpt(
+        selectors.unread_renewals(scope), selectors.LIST_LIMIT, cap=selectors.UNREAD_COUNT_CAP
     )
     figures = selectors.dashboard_figures(scope, today=today)
     per_month = [(formats.date_format(month, "N Y"), n) for month, n in figures.per_month]
@@ -28,11 +26,8 @@ def dashboard_index(request: HttpRequest) -> HttpResponse:
         "scope": scope,
         "today": today,
         "ending_days": selectors.ENDING_SOON_DAYS,
-        "ending_count": ending_count,
         "ending": ending,
-        "unread_count": unread_count,
         "unread": unread,
-        "list_limit": selectors.LIST_LIMIT,
         "figures_age_minutes": figures.age_minutes(),
         "figures_cache_minutes": selectors.FIGURES_CACHE_SECONDS // 60,
         "per_month": per_month,

@@ -16,7 +16,12 @@ from prescriptions.rules import LimitationLevel
 from . import rules
 from .models import CareTeamGrant, EligibilitySituation, Patient
 from .selectors import parse_french_date
-from .services import MSG_BIRTH_DATE, MSG_NIR_FORMAT, MSG_NIR_KEY
+from .services import (
+    MSG_BIRTH_DATE,
+    MSG_NIR_FORMAT,
+    MSG_NIR_KEY,
+    patient_prescriptions_follow_structure,
+)
 
 
 def folded_name_q(term: str, field: str = "search_name") -> Q:
@@ -237,6 +242,8 @@ class PatientAdmin(CsvExportAdmin, ClinicalRecordAdmin):
             if not request.user.is_superuser:
                 obj.structure_id = request.user.structure_id
         super().save_model(request, obj, form, change)
+        if change:  # a superuser may move the patient: its prescriptions follow (same transaction)
+            patient_prescriptions_follow_structure(obj)
 
     def export_csv_response(self, request, queryset, *, count, filters):
         return exports.patients_csv(request, queryset, count=count, filters=filters)

@@ -113,7 +113,20 @@ def patient_update(
     _validate(patient, situations)
     patient.save()
     patient.situations.set(situations)
+    patient_prescriptions_follow_structure(patient)
     return patient
+
+
+def patient_prescriptions_follow_structure(patient: Patient) -> int:
+    """After a save of `patient`: its prescriptions' copy of its structure follows it.
+
+    Each prescription keeps the structure of its patient (prescriptions.Prescription.structure,
+    issue 8), which scopes what a structure sees; a superuser may register the patient in
+    another structure (the admin), and its prescriptions then move with it. Returns how many.
+    """
+    return patient.prescriptions.exclude(structure_id=patient.structure_id).update(
+        structure_id=patient.structure_id
+    )
 
 
 def care_team_grant(

@@ -1,6 +1,5 @@
 from datetime import timedelta
 
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -10,7 +9,6 @@ from prescriptions.models import Prescription
 from prescriptions.selectors import prescriptions_visible_to
 
 ENDING_SOON_DAYS = 30
-ACTIVE = (Prescription.Status.ISSUED, Prescription.Status.RENEWED, Prescription.Status.ADAPTED)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -22,21 +20,19 @@ def home(request: HttpRequest) -> HttpResponse:
     """
     user = request.user
     today = timezone.localdate()
-    prescriptions = prescriptions_visible_to(user).select_related("patient", "renewal")
     context = {"patient_count": patients_visible_to(user).count(), "today": today}
     if user.is_physician:
-        own = prescriptions.filter(prescriber=user)
+        # A physician sees every prescription they made (prescriptions.selectors): their own
+        # are read directly, by the prescriber's index (issue 8).
+        own = Prescription.objects.filter(prescriber=user).select_related("patient", "renewal")
         horizon = today + timedelta(days=ENDING_SOON_DAYS)
         context |= {
             "drafts": own.filter(status=Prescription.Status.DRAFT).order_by("-updated_at")[:20],
             # The current end: the renewal's when there is one, else the prescription's.
             "ending_soon": own.filter(
-                Q(status=Prescription.Status.ISSUED, end_date__range=(today, horizon))
-                | Q(
-                    status__in=[Prescription.Status.RENEWED, Prescription.Status.ADAPTED],
-                    renewal__end_date__range=(today, horizon),
-                )
-            ).order_by("end_date")[:20],
+                status__in=Prescription.RUNNING_STATUSES,
+                current_end_date__range=(today, horizon),
+            ).order_by("current_end_date")[:20],
             "recent_prescriptions": own.exclude(status=Prescription.Status.DRAFT).order_by(
                 "-created_at"
             )[:10],
@@ -44,8 +40,9 @@ def home(request: HttpRequest) -> HttpResponse:
     else:
         context |= {
             "recent_patients": patients_visible_to(user).order_by("-updated_at")[:10],
-            "recent_prescriptions": prescriptions.filter(status__in=ACTIVE).order_by(
-                "-prescribed_on", "-created_at"
-            )[:10],
+            "recent_prescriptions": prescriptions_visible_to(user)
+            .filter(status__in=Prescription.RUNNING_STATUSES)
+            .select_related("patient", "renewal")
+            .order_by("-prescribed_on", "-created_at")[:10],
         }
     return render(request, "practitioners/home.html", context)

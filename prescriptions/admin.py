@@ -20,7 +20,7 @@ from dashboard.admin_tools import (
     ReadOnlyInline,
     scope_to_structure,
 )
-from dashboard.selectors import ENDING_SOON_DAYS, current_end
+from dashboard.selectors import ENDING_SOON_DAYS
 from patients.admin import patient_term_q
 
 from .models import LimitationAssessment, Prescription, RenderedPdf, Renewal, SupervisionRule
@@ -41,7 +41,7 @@ def prescription_term_q(term: str, prefix: str = "") -> Q:
 
 
 class EndOfPrescriptionFilter(admin.SimpleListFilter):
-    """« Fin de la prescription », counting the physiotherapist's renewal (current_end)."""
+    """« Fin de la prescription », counting the physiotherapist's renewal (current_end_date)."""
 
     title = _("fin de la prescription")
     parameter_name = "fin"
@@ -62,12 +62,12 @@ class EndOfPrescriptionFilter(admin.SimpleListFilter):
         queryset = queryset.exclude(status__in=[Status.DRAFT, Status.CANCELLED])
         if value == "mois":
             last_day = today.replace(day=calendar.monthrange(today.year, today.month)[1])
-            return queryset.filter(current_end__range=(today.replace(day=1), last_day))
+            return queryset.filter(current_end_date__range=(today.replace(day=1), last_day))
         if value == "30j":
             return queryset.filter(
-                current_end__range=(today, today + timedelta(days=ENDING_SOON_DAYS))
+                current_end_date__range=(today, today + timedelta(days=ENDING_SOON_DAYS))
             )
-        return queryset.filter(current_end__lt=today)
+        return queryset.filter(current_end_date__lt=today)
 
 
 class AssessmentInline(ReadOnlyInline, admin.StackedInline):
@@ -112,7 +112,7 @@ class RenewalInline(ReadOnlyInline, admin.StackedInline):
 
 @admin.register(Prescription)
 class PrescriptionAdmin(CsvExportAdmin, ClinicalRecordAdmin):
-    structure_field = "patient__structure"
+    structure_field = "structure"
     list_display = [
         "reference",
         "patient",
@@ -121,7 +121,7 @@ class PrescriptionAdmin(CsvExportAdmin, ClinicalRecordAdmin):
         "status",
         "prescribed_on",
         "start_date",
-        "current_end_display",
+        "current_end_date",
         "duration_months",
         "level_display",
         "renewal_display",
@@ -135,7 +135,7 @@ class PrescriptionAdmin(CsvExportAdmin, ClinicalRecordAdmin):
         "duration_months",
         "renewal__kind",
         ("prescribed_on", admin.DateFieldListFilter),
-        "patient__structure",
+        "structure",
     ]
     search_fields = ["reference", "patient__search_name", "prescriber__rpps"]
     search_help_text = _(
@@ -153,10 +153,6 @@ class PrescriptionAdmin(CsvExportAdmin, ClinicalRecordAdmin):
     def patient_birth_date(self, obj: Prescription):
         return obj.patient.birth_date
 
-    @admin.display(description=_("fin (renouvellement compris)"), ordering="current_end")
-    def current_end_display(self, obj: Prescription):
-        return obj.current_end
-
     @admin.display(description=_("limitation"), ordering="assessment__confirmed_level")
     def level_display(self, obj: Prescription) -> str:
         assessment = getattr(obj, "assessment", None)
@@ -170,7 +166,7 @@ class PrescriptionAdmin(CsvExportAdmin, ClinicalRecordAdmin):
         return f"{renewal.get_kind_display()} du {renewal.performed_on:%d/%m/%Y}"
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).annotate(current_end=current_end())
+        queryset = super().get_queryset(request)
         if not request.user.is_superuser:
             # A draft is its prescriber's only (prescriptions.selectors).
             queryset = queryset.exclude(status=Status.DRAFT)
@@ -179,7 +175,7 @@ class PrescriptionAdmin(CsvExportAdmin, ClinicalRecordAdmin):
     def get_list_filter(self, request):
         if request.user.is_superuser:
             return self.list_filter
-        return [f for f in self.list_filter if f != "patient__structure"]
+        return [f for f in self.list_filter if f != "structure"]
 
     def get_search_results(self, request, queryset, search_term):
         for term in search_term.split():
@@ -204,7 +200,7 @@ class PrescriptionAdmin(CsvExportAdmin, ClinicalRecordAdmin):
 class LimitationAssessmentAdmin(ReadOnlyAdmin):
     """R-L1 to R-L3: made with the prescription, read-only here."""
 
-    structure_field = "prescription__patient__structure"
+    structure_field = "prescription__structure"
     list_display = [
         "prescription",
         "patient",
@@ -242,7 +238,7 @@ class LimitationAssessmentAdmin(ReadOnlyAdmin):
 class RenewalAdmin(ReadOnlyAdmin):
     """R-R1 to R-R7: made by the physiotherapist through the services, read-only here."""
 
-    structure_field = "prescription__patient__structure"
+    structure_field = "prescription__structure"
     list_display = [
         "prescription",
         "patient",
@@ -300,7 +296,7 @@ class RenderedPdfAdmin(admin.ModelAdmin):
         return scope_to_structure(
             super().get_queryset(request).defer("pdf"),
             request.user,
-            "prescription__patient__structure",
+            "prescription__structure",
         )
 
     def has_add_permission(self, request) -> bool:

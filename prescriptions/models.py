@@ -23,6 +23,12 @@ from .rules import (
 )
 
 
+def _snapshot(value):
+    """A copy of a loaded value that later changes cannot reach: the JSON lists
+    (activity_types, ...) could be changed in place; other values are immutable."""
+    return copy.deepcopy(value) if isinstance(value, list | dict) else value
+
+
 class ImmutablePrescriptionError(Exception):
     """R-P4: an attempt to change the content of a prescription that is no longer a draft."""
 
@@ -131,6 +137,21 @@ class Prescription(Recommendations):
     )
     # Derived from start_date and duration_months by save(); stored so that it can be queried.
     end_date = models.DateField(_("fin"), editable=False)
+    # Copies kept for the reads of a regional network (issue 8: no list or count joins the
+    # patients, nor the renewals, to scope or sort prescriptions; bench/RESULTS.md):
+    # - the structure whose care team follows the patient: always the patient's (set by save(),
+    #   moved with the patient by patients.services.patient_move_to_structure);
+    # - the end counting the physiotherapist's renewal or adaptation (R-R3, R-R6): the end date
+    #   until then (save()), the renewal's from then on (services.prescription_renew).
+    structure = models.ForeignKey(
+        "practitioners.Structure",
+        verbose_name=_("structure du patient"),
+        on_delete=models.PROTECT,
+        related_name="prescriptions",
+        editable=False,
+        db_index=False,  # prescription_structure_new_idx leads with it
+    )
+    current_end_date = models.DateField(_("fin (renouvellement compris)"), editable=False)
     restriction_picks = models.JSONField(
         _("restrictions (choix rapides)"), default=list, blank=True
     )
@@ -156,7 +177,11 @@ class Prescription(Recommendations):
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
-    history = HistoricalRecords()
+    # Issued and running: what the physiotherapist renews and the structure's lists follow.
+    RUNNING_STATUSES = (Status.ISSUED, Status.RENEWED, Status.ADAPTED)
+
+    # The two copies above are not history: the patient's and the renewal's histories hold them.
+    history = HistoricalRecords(excluded_fields=["structure", "current_end_date"])
 
     # R-P4: what the physician signed. Never changed once the prescription is issued.
     CONTENT_FIELDS = (
@@ -180,6 +205,8 @@ class Prescription(Recommendations):
         "verification_code",
         "issued_at",
     )
+
+    _SNAPSHOT_FIELDS = ("status", *CONTENT_FIELDS)
 
     class Meta:
         verbose_name = _("prescription")
@@ -210,9 +237,29 @@ class Prescription(Recommendations):
                 condition=Q(end_date__gt=F("start_date")),
                 name="prescription_end_after_start",
             ),
+            # Only a renewal or an adaptation (R-R6) moves the current end away from the end.
+            models.CheckConstraint(
+                condition=Q(status__in=["renewed", "adapted", "expired"])
+                | Q(current_end_date=F("end_date")),
+                name="prescription_current_end_is_end_until_renewed",
+            ),
         ]
         indexes = [
-            models.Index(fields=["status", "end_date"]),
+            # The expiry job (services.prescriptions_expire).
+            models.Index(fields=["status", "current_end_date"], name="prescription_status_end_idx"),
+            # A structure's running prescriptions by their current end: the dashboard's and the
+            # admin's "ending soon" (a few thousand index entries instead of the structure's
+            # 56,000 prescriptions joined to their patients and renewals; issue 8).
+            models.Index(
+                fields=["structure", "current_end_date"],
+                condition=Q(status__in=["issued", "renewed", "adapted"]),
+                name="prescription_running_end_idx",
+            ),
+            # A structure's prescriptions, newest first (lists, admin of a structure).
+            models.Index(
+                fields=["structure", "-prescribed_on", "-created_at"],
+                name="prescription_structure_new_idx",
+            ),
             models.Index(fields=["prescriber", "-prescribed_on"]),
             models.Index(fields=["patient", "-prescribed_on"]),
             # The default ordering: the newest first in the admin and the lists, without
@@ -238,11 +285,13 @@ class Prescription(Recommendations):
                 )
         if self.start_date and self.duration_months:
             self.end_date = rules.period_end(self.start_date, self.duration_months)
+        # The copies of issue 8 (see the fields): derived here, as end_date, never typed.
+        if self.status == self.Status.DRAFT or self.current_end_date is None:
+            self.current_end_date = self.end_date
+        if self.structure_id is None and self.patient_id is not None:
+            self.structure_id = self.patient.structure_id
         super().save(*args, **kwargs)
-        # Deep copies: the JSON lists (activity_types, ...) could be changed in place.
-        self._loaded = {
-            name: copy.deepcopy(getattr(self, name)) for name in ("status", *self.CONTENT_FIELDS)
-        }
+        self._loaded = {name: _snapshot(getattr(self, name)) for name in self._SNAPSHOT_FIELDS}
 
     def get_absolute_url(self) -> str:
         return reverse("prescriptions:detail", kwargs={"pk": self.pk})
@@ -251,10 +300,10 @@ class Prescription(Recommendations):
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
         # Remember what was loaded, so that save() can refuse a change of a signed content.
+        # Every row of every list comes through here: only the JSON lists are copied (issue 8).
+        loaded = dict(zip(field_names, values, strict=True))
         instance._loaded = {
-            name: copy.deepcopy(getattr(instance, name))
-            for name in ("status", *cls.CONTENT_FIELDS)
-            if name in field_names
+            name: _snapshot(loaded[name]) for name in cls._SNAPSHOT_FIELDS if name in loaded
         }
         return instance
 
@@ -265,14 +314,6 @@ class Prescription(Recommendations):
     @property
     def restriction_pick_labels(self) -> list[str]:
         return rules.labels(rules.RestrictionPick, self.restriction_picks)
-
-    @property
-    def current_end_date(self):
-        """The end of the prescription, including the physiotherapist's renewal if any."""
-        try:
-            return self.renewal.end_date
-        except Renewal.DoesNotExist:
-            return self.end_date
 
 
 class LimitationAssessment(models.Model):
@@ -453,6 +494,15 @@ class Renewal(Recommendations):
             ),
             models.CheckConstraint(
                 condition=Q(end_date__gt=F("start_date")), name="renewal_end_after_start"
+            ),
+        ]
+        indexes = [
+            # The renewals not read yet (R-R7), newest first: the dashboard's list walks this
+            # small index instead of sorting every renewal (issue 8).
+            models.Index(
+                fields=["-performed_on", "-created_at"],
+                condition=Q(prescriber_read_at__isnull=True),
+                name="renewal_unread_newest_idx",
             ),
         ]
 

@@ -9,7 +9,7 @@
   prescriptions.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -34,12 +34,8 @@ def prescriptions_visible_to(user: User) -> QuerySet[Prescription]:
         patient_id__in=grants.filter(prescription__isnull=True).values("patient_id")
     )
     if user.profession in STRUCTURE_WIDE_PROFESSIONS and user.structure_id:
-        # EXISTS rather than a join: `patient__structure_id` joined every prescription to its
-        # patient, and PostgreSQL then scanned the 100,000 patients even for a physician's own
-        # ten latest prescriptions (3-4x slower home page and lists; issue 8, bench/RESULTS.md).
-        visible |= Exists(
-            Patient.objects.filter(pk=OuterRef("patient_id"), structure_id=user.structure_id)
-        )
+        # The prescription's copy of its patient's structure: no join to the patients (issue 8).
+        visible |= Q(structure_id=user.structure_id)
     not_draft = ~Q(status=Prescription.Status.DRAFT)
     return prescriptions.filter((visible & not_draft) | Q(prescriber=user))
 

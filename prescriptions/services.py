@@ -11,7 +11,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -310,8 +309,11 @@ def prescription_issue(*, prescription: Prescription, by: User) -> Prescription:
     # The draft's content was validated, constraints included, when it was saved; the rules
     # that issuing adds (agreement R-P1, duration R-P2, OUI reason R-P3) are checked above with
     # their French messages, and the database constraints stay the backstop. The patient and
-    # the prescriber were just read, the reference is unique in the database: no query here.
-    _full_clean(locked, exclude={"patient", "prescriber", "reference"}, constraints_on=())
+    # the prescriber were just read (the structure is the patient's), the reference is unique
+    # in the database: no query here.
+    _full_clean(
+        locked, exclude={"patient", "prescriber", "structure", "reference"}, constraints_on=()
+    )
     locked.save()
     care_team_grant(
         patient=locked.patient, user=by, reason=CareTeamGrant.Reason.PRESCRIBER, granted_by=by
@@ -471,7 +473,8 @@ def prescription_renew(
     locked.status = (
         Prescription.Status.RENEWED if kind == Renewal.Kind.RENEWAL else Prescription.Status.ADAPTED
     )
-    locked.save(update_fields=["status", "updated_at"])
+    locked.current_end_date = renewal.end_date  # R-R6: the new period is the current one
+    locked.save(update_fields=["status", "current_end_date", "updated_at"])
     # R-R7: the prescriber is informed, in the same transaction (the e-mail leaves on commit).
     from notifications.services import notify_prescriber_of_renewal  # the app sits above this one
 
@@ -482,13 +485,12 @@ def prescription_renew(
 def prescriptions_expire(*, today: date | None = None) -> int:
     """Mark as expired the prescriptions whose period (renewal included) ended before today."""
     today = today or timezone.localdate()
-    ended = Q(status=Prescription.Status.ISSUED, end_date__lt=today) | Q(
-        status__in=[Prescription.Status.RENEWED, Prescription.Status.ADAPTED],
-        renewal__end_date__lt=today,
+    ended = Prescription.objects.filter(
+        status__in=Prescription.RUNNING_STATUSES, current_end_date__lt=today
     )
     count = 0
     # One save per row, not a bulk update, so that the history keeps each change of status.
-    for prescription in Prescription.objects.filter(ended).iterator(chunk_size=500):
+    for prescription in ended.iterator(chunk_size=500):
         prescription.status = Prescription.Status.EXPIRED
         prescription.save(update_fields=["status", "updated_at"])
         count += 1

@@ -5,16 +5,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from dashboard import selectors
 from patients.models import EligibilitySituation
 from prescriptions import services
-from prescriptions.models import Renewal
+from prescriptions.models import Prescription, Renewal
 from prescriptions.rules import LimitationLevel
 from tests import factories
-from tests.dashboard.helpers import make_superuser
+from tests.dashboard.helpers import make_rows, make_superuser
 
 TODAY = date(2026, 6, 15)
 LEVELS = ["Sévères", "Modérées", "Minimales", "Aucune", "Non évaluée"]
@@ -132,10 +134,10 @@ def test_the_structure_admin_reads_the_activity_of_their_structure(
     assert _months(context) == [1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 1]
     assert context["per_level"] == list(zip(LEVELS, [1, 1, 1, 0, 2], strict=True))
     assert _situations(context) == {"ald": 3, "rf_sedentary": 1, "rf_obesity": 1, "autonomy_a": 1}
-    assert context["ending_count"] == 1
-    assert list(context["ending"]) == [activity["ending"]]
-    assert context["unread_count"] == 1
-    assert list(context["unread"]) == [activity["unread"]]
+    assert context["ending"].count == 1
+    assert context["ending"].rows == [activity["ending"]]
+    assert context["unread"].count == 1
+    assert context["unread"].rows == [activity["unread"]]
 
 
 def test_a_physician_reads_the_activity_of_their_own_prescriptions(client, prescriber, activity):
@@ -144,15 +146,15 @@ def test_a_physician_reads_the_activity_of_their_own_prescriptions(client, presc
     # Anne (minimal), Bruno (severe), David (cancelled only: not assessed).
     assert context["per_level"] == list(zip(LEVELS, [1, 0, 1, 0, 1], strict=True))
     assert _situations(context) == {"ald": 2, "rf_sedentary": 1, "autonomy_a": 1}
-    assert list(context["ending"]) == [activity["ending"]]
-    assert list(context["unread"]) == [activity["unread"]]
+    assert context["ending"].rows == [activity["ending"]]
+    assert context["unread"].rows == [activity["unread"]]
 
 
 def test_a_colleague_sees_only_their_own_prescription(client, colleague_physician, activity):
     context = _figures(client, colleague_physician)
     assert _months(context) == [0] * 11 + [1]
     assert context["per_level"] == list(zip(LEVELS, [0, 1, 0, 0, 0], strict=True))
-    assert context["ending_count"] == 0 and context["unread_count"] == 0
+    assert context["ending"].count == 0 and context["unread"].count == 0
 
 
 def test_a_superuser_reads_every_structure(client, structure, activity):
@@ -195,19 +197,19 @@ def test_the_dashboard_runs_a_constant_number_of_queries(
     client.force_login(structure_admin)
     url = reverse("dashboard:index")
     # session, user (2); the savepoint of ATOMIC_REQUESTS and its release (2); the structure's
-    # name (1); ending soon: rows with their total (1); unread renewals: rows with their total
-    # (1); per month (1); per level (1); per situation (1) — the last three on a cold cache.
-    # (Was 12: each list's count is now a COUNT(*) OVER () of its page query, issue 8.)
-    with django_assert_max_num_queries(10) as few:
+    # name (1); ending soon: its first rows, and its count past one page (1 or 2); unread
+    # renewals: the same (1 or 2); per month (1); per level (1); per situation (1) — the last
+    # three on a cold cache.
+    with django_assert_max_num_queries(12) as few:
         client.get(url)
     for index in range(10):
         patient = factories.PatientFactory(structure=structure, birth_name=f"Autre{index}")
         _prescribe(prescriber, patient, date(2026, 4, 1), 3, LimitationLevel.MODERATE)
     cache.clear()  # the figures are cached for a few minutes: measure a cold page again
-    with django_assert_max_num_queries(10) as many:
+    with django_assert_max_num_queries(12) as many:
         response = client.get(url)
     assert len(few.captured_queries) == len(many.captured_queries)
-    assert response.context["ending_count"] == 11
+    assert response.context["ending"].count == 11
 
 
 def test_the_figures_are_cached_for_a_few_minutes_and_the_lists_stay_live(
@@ -231,14 +233,14 @@ def test_the_figures_are_cached_for_a_few_minutes_and_the_lists_stay_live(
         response = client.get(url)
     cached = response.context
     assert _months(cached) == _months(first)  # the new prescription is not counted yet...
-    assert cached["ending_count"] == first["ending_count"] + 1  # ...but it is listed at once
+    assert cached["ending"].count == first["ending"].count + 1  # ...but it is listed at once
     assert "chiffres mis à jour il y a moins d'une minute" in response.content.decode()
     # Six minutes later the cache has expired: the figures count it.
     time_machine.shift(timedelta(minutes=selectors.FIGURES_CACHE_SECONDS // 60 + 1))
     fresh = client.get(url).context
     april = -3  # juil. 2025 ... juin 2026
     assert _months(fresh)[april] == _months(first)[april] + 1
-    assert fresh["ending_count"] == cached["ending_count"]
+    assert fresh["ending"].count == cached["ending"].count
 
 
 def test_the_page_states_the_age_of_the_cached_figures(
@@ -250,3 +252,32 @@ def test_the_page_states_the_age_of_the_cached_figures(
     time_machine.shift(timedelta(minutes=3))
     html = client.get(url).content.decode()
     assert "chiffres mis à jour il y a 3 min" in html
+
+
+def test_each_list_shows_its_first_rows_and_counts_past_them_up_to_the_unread_cap(
+    client, structure_admin, structure, prescriber, physiotherapist, monkeypatch
+):
+    """Issue 8: a list is counted only past its first rows; the unread renewals of a structure
+    (counted one by one) stop at a cap, and the page says « plus de »."""
+    make_rows(7, structure=structure, prescriber=prescriber, physiotherapist=physiotherapist)
+    monkeypatch.setattr(selectors, "LIST_LIMIT", 2)
+    monkeypatch.setattr(selectors, "UNREAD_COUNT_CAP", 3)
+    client.force_login(structure_admin)
+    response = client.get(reverse("dashboard:index"))
+    ending, unread = response.context["ending"], response.context["unread"]
+    # Ending in about ten days: the three not renewed (the renewed ones end three months on).
+    assert (len(ending.rows), ending.count, ending.capped) == (2, 3, False)
+    # Four renewals, unread: more than the cap of three.
+    assert (len(unread.rows), unread.capped) == (2, True)
+    page = response.content.decode()
+    assert "Les 2 premières sur 3." in page
+    assert "Les 2 plus récents sur plus de 3." in page
+    assert "?prescriber_read_at__isempty=1" in page
+
+
+def test_a_list_shorter_than_its_first_rows_is_not_counted_again(prescriber, patient):
+    factories.make_prescription(prescriber=prescriber, patient=patient)
+    queryset = Prescription.objects.order_by("reference")
+    with CaptureQueriesContext(connection) as captured:
+        excerpt = selectors.list_excerpt(queryset, 5)
+    assert (len(captured), excerpt.count, excerpt.truncated) == (1, 1, False)

@@ -4,7 +4,8 @@
 Realistic French data (names with accents, valid NIRs and RPPS, Grand Est structures), built
 fast with `bulk_create` in batches. `bulk_create` skips `save()` and signals, so:
 - what `save()` derives is computed here (`Patient.search_name` with `rules.fold`,
-  `Prescription.end_date` with `rules.period_end`);
+  `Prescription.end_date` with `rules.period_end`, its copies `structure` and
+  `current_end_date`);
 - django-simple-history records nothing for these rows (no historical rows: they were never
   "changed" by anyone, and the benchmark does not read the history);
 - every database constraint still holds (durations 3 to 6 months, OUI => reason, issued =>
@@ -739,11 +740,13 @@ class Generator:
             reference=self.reference(prescribed.year),
             verification_code=self.code(6),
             patient_id=patient_id,
+            structure_id=structure_id,  # the patient's (Prescription.save() does it otherwise)
             prescriber=prescriber,
             prescribed_on=prescribed,
             start_date=start,
             duration_months=months,
             end_date=end,
+            current_end_date=end,  # the renewal's below, as prescription_renew does
             activity_types=activity,
             sessions_per_week=rng.randint(1, 4) if rng.random() < 0.9 else None,
             intensity=rng.choice(rules.Intensity.values) if rng.random() < 0.9 else "",
@@ -827,6 +830,7 @@ class Generator:
                 else None,
             )
             rows["renewal"] = renewal
+            prescription.current_end_date = r_end
             rows["grants"].append(("lookup", patient_id, physio.pk, prescription.pk))
             rows["notification"] = Notification(
                 recipient_id=prescriber.pk,
