@@ -14,6 +14,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from apa_portal.pagination import CappedPaginator
+
 from .models import ReadAudit
 
 
@@ -86,6 +88,9 @@ class ReadAuditAdmin(admin.ModelAdmin):
     list_select_related = ["user", "patient", "prescription"]
     search_fields = ["user__username", "user__last_name", "prescription__reference"]
     show_full_result_count = False
+    # One row per read: the largest table of all. Counted up to 1,000 (issue 8).
+    paginator = CappedPaginator
+    list_per_page = 50
     actions = None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

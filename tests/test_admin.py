@@ -429,3 +429,14 @@ def test_a_structure_admin_registers_a_patient_in_their_structure_with_a_checked
     assert patient.structure == structure
     assert patient.created_by == admin_of_structure
     assert patient.search_name == "nouvelle eleonore"
+
+
+def test_the_row_checkbox_written_without_a_template_is_djangos_own(patient, issued_prescription):
+    """dashboard.admin_tools.CsvExportAdmin.action_checkbox (issue 8) keeps Django's markup,
+    on which the admin's JavaScript (select all, counter) depends."""
+    from django.contrib import admin
+    from django.contrib.admin import ModelAdmin
+
+    for obj in (patient, issued_prescription):
+        model_admin = admin.site._registry[type(obj)]
+        assert model_admin.action_checkbox(obj) == ModelAdmin.action_checkbox(model_admin, obj)

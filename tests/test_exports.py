@@ -186,3 +186,23 @@ def test_a_physician_without_admin_access_cannot_export(client, prescriber, pati
     response = client.get(reverse("admin:patients_patient_export"))
     assert response.status_code == 302  # to the admin login page
     assert not ReadAudit.objects.filter(action=ReadAudit.Action.EXPORT).exists()
+
+
+def test_a_long_admin_list_says_more_than_its_cap_and_its_export_counts_every_row(
+    client, superuser, structure, monkeypatch
+):
+    """Issue 8: the admin's count stops after 1,000 rows (here 5), never shows a false total,
+    and the export still records its exact number of rows in the audit."""
+    from apa_portal.pagination import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 5)
+    _bulk_patients(structure, 8)
+    client.force_login(superuser)
+    page = client.get(reverse("admin:patients_patient_changelist")).content.decode()
+    assert "plus de 5 patients : précisez avec les filtres ou la recherche" in page
+    assert "Sélectionner tout le filtre (plus de 5 patients)" in page
+    assert "8 patients" not in page and "6 patients" not in page
+    response = client.get(reverse("admin:patients_patient_export"))
+    assert len(_read_csv(response)[1]) == 1 + 8
+    detail = ReadAudit.objects.get(action=ReadAudit.Action.EXPORT).detail
+    assert detail == "patients : 8 lignes, filtres : aucun"
