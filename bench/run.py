@@ -147,6 +147,7 @@ class World:
     drafts: list = field(default_factory=list)  # to issue, one per request
     renewable: list = field(default_factory=list)  # to renew, one per request
     fresh_issued: list = field(default_factory=list)  # never rendered as PDF
+    deep_anchor: object = None  # the 10,000th patient of the physician's list (page 400 of 25)
 
 
 def make_world(n: int) -> World:
@@ -190,6 +191,15 @@ def make_world(n: int) -> World:
         staff=staff,
         patient=patient,
         prescription=shown.filter(status__in=["renewed", "adapted"]).first() or shown.first(),
+    )
+    from patients.selectors import patients_visible_to
+
+    # The list's pages go by keyset (apa_portal.pagination): page 400 of 25 patients is the
+    # page after the 10,000th patient of the list (the offset is paid once, here).
+    world.deep_anchor = (
+        patients_visible_to(physician)
+        .order_by("birth_name", "first_names", "id")
+        .values_list("pk", flat=True)[9999]
     )
     today = timezone.localdate()
     others = list(
@@ -294,11 +304,13 @@ def get(name, query="", headers=None, **kwargs):
 
 
 def post(name, data, headers=None):
-    """A POST: the patient search sends its terms in the body, never in the URL."""
+    """A POST: the patient search sends its terms in the body, never in the URL. A value of
+    `data` may be a callable(world, i)."""
 
     def build(world, i):
         path = reverse_or_none(name)
-        return path and ("post", path, data, headers or {})
+        values = {k: str(v(world, i)) if callable(v) else v for k, v in data.items()}
+        return path and ("post", path, values, headers or {})
 
     return build
 
@@ -342,7 +354,7 @@ OPS = [
         "patient_list_deep",
         "Liste des patients (page 400)",
         "physician",
-        post("patients:list", {"page": "400"}),
+        post("patients:list", {"apres": lambda w, i: w.deep_anchor}),
     ),
     Op(
         "patient_detail",

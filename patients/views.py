@@ -4,7 +4,6 @@ services."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +11,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from apa_portal.pagination import keyset_page
 from audit.models import ReadAudit
 from prescriptions.selectors import prescriptions_visible_to, user_may_prescribe_for
 
@@ -28,6 +28,7 @@ from .selectors import (
 from .services import patient_create, patient_update
 
 PAGE_SIZE = 25
+PATIENT_ORDER = ("birth_name", "first_names", "pk")  # Patient.Meta.ordering
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -37,15 +38,20 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     No patient data in URLs (issue 5): the search terms travel in a POST body only, never in
     the query string, a pushed history entry or a link, so neither the browser's history nor
     an access log holds a name or a birth date. A GET shows the first page without search;
-    the pages of a search are asked by POST too (the query and the page number in the body).
+    the other pages are asked by POST too (the query and the key of a patient in the body).
     """
-    if request.method == "POST":
-        query = request.POST.get("q", "").strip()[:100]
-        page_number = request.POST.get("page")
-    else:
-        query, page_number = "", None
+    data = request.POST if request.method == "POST" else {}
+    query = data.get("q", "").strip()[:100]
     patients = patient_search(patients_visible_to(request.user), query)
-    page = Paginator(patients, PAGE_SIZE).get_page(page_number)
+    # Pages by keyset (issue 8): "Suivants" starts after the last patient shown, "Précédents"
+    # ends before the first one, at the same cost on any page of 20,000 patients.
+    page = keyset_page(
+        patients,
+        ordering=PATIENT_ORDER,
+        per_page=PAGE_SIZE,
+        after=data.get("apres"),
+        before=data.get("avant"),
+    )
     context = {
         "page": page,
         "query": query,

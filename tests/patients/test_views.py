@@ -92,10 +92,72 @@ def test_the_list_is_paginated(client, prescriber, structure):
     factories.PatientFactory.create_batch(30, structure=structure)
     client.force_login(prescriber)
     first = client.get(reverse("patients:list"))
-    second = client.post(reverse("patients:list"), {"page": 2})
+    second = client.post(reverse("patients:list"), {"apres": first.context["page"].last_pk})
     assert len(first.context["page"].object_list) == 25
     assert len(second.context["page"].object_list) == 5
-    assert "Page 2 sur 2" in second.text
+    assert "30 patients · 5 affichés" in second.text
+    assert "Suivants" in first.text and "Suivants" not in second.text
+    assert "Précédents" in second.text and "Précédents" not in first.text
+
+
+def _walk(client, data, direction, start):
+    """Every patient met by pressing "Suivants" (or "Précédents") from `start` to the end."""
+    seen, key = [], start
+    while key is not None:
+        page = client.post(reverse("patients:list"), {**data, direction: key}).context["page"]
+        rows = list(page) if direction == "apres" else list(reversed(list(page)))
+        seen += rows
+        more = page.has_next if direction == "apres" else page.has_previous
+        key = (rows[-1].pk if rows else None) if more else None
+    return seen
+
+
+def test_keyset_pages_meet_every_patient_once_in_order_both_ways(client, prescriber, structure):
+    """Issue 8: pages by keyset. Namesakes (same names, so the key decides) are neither skipped
+    nor repeated, going forward with "Suivants" or back with "Précédents"."""
+    for index in range(23):
+        factories.PatientFactory(structure=structure, birth_name="Martin", first_names="Anne")
+        factories.PatientFactory(structure=structure, birth_name=f"Zed{index % 4}")
+        factories.PatientFactory(structure=structure, birth_name="Abel", first_names=f"E{index}")
+    expected = list(Patient.objects.order_by("birth_name", "first_names", "id"))
+    client.force_login(prescriber)
+    first = client.get(reverse("patients:list")).context["page"]
+    forward = list(first) + _walk(client, {}, "apres", first.last_pk)
+    assert forward == expected
+    last = client.post(reverse("patients:list"), {"apres": expected[-26].pk}).context["page"]
+    assert list(last) == expected[-25:] and not last.has_next
+    backward = list(reversed(list(last))) + _walk(client, {}, "avant", last.first_pk)
+    assert backward == list(reversed(expected))
+
+
+def test_a_key_that_is_malformed_or_hidden_gives_the_first_page(
+    client, prescriber, structure, outsider_physician
+):
+    factories.PatientFactory.create_batch(30, structure=structure)
+    hidden = factories.PatientFactory(structure=outsider_physician.structure, birth_name="Aaa")
+    client.force_login(prescriber)
+    first = client.get(reverse("patients:list")).context["page"]
+    for key in ("pas-une-clé", "", str(hidden.pk), "1' OR 1=1"):
+        for name in ("apres", "avant"):
+            page = client.post(reverse("patients:list"), {name: key}).context["page"]
+            assert list(page) == list(first) and not page.has_previous
+
+
+@pytest.mark.django_db
+def test_a_deep_keyset_page_runs_as_many_queries_as_the_second(
+    client, prescriber, structure, django_assert_max_num_queries
+):
+    factories.PatientFactory.create_batch(80, structure=structure)
+    client.force_login(prescriber)
+    _settle_session(client)
+    ordered = list(Patient.objects.order_by("birth_name", "first_names", "id"))
+    counts = []
+    for anchor in (ordered[24], ordered[74]):
+        # + the anchor's values, beside the list's queries (count, page, navbar, savepoint)
+        with django_assert_max_num_queries(8) as captured:
+            client.post(reverse("patients:list"), {"apres": anchor.pk})
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
 
 
 def test_patients_of_another_structure_are_not_listed(client, outsider_physician, patient):
