@@ -32,8 +32,8 @@ def test_search_as_you_type_and_its_pages_keep_the_name_out_of_every_url(page, d
     seen = _record_urls(page)
     page.get_by_label(SEARCH_LABEL).press_sequentially("zorglu", delay=30)
     page.get_by_text("30 patients pour « zorglu »").wait_for()
-    page.get_by_role("button", name="Suivante").click()
-    page.get_by_text("Page 2 sur 2").wait_for()
+    page.get_by_role("button", name="Suivants").click()
+    page.get_by_text("30 patients pour « zorglu » · 5 affichés").wait_for()
     # The focus goes on from the new page's summary, not from the top of the document.
     assert page.evaluate("document.activeElement.id") == "patient-results-summary"
     assert re.fullmatch(r"https?://[^/]+/patients/", page.url)
@@ -63,9 +63,10 @@ def test_the_search_and_its_pages_work_without_javascript(browser, live_server, 
         page.get_by_role("button", name="Rechercher").click()
         page.get_by_text(f"30 patients pour « {NAME} »").wait_for()
         assert page.get_by_label(SEARCH_LABEL).input_value() == NAME  # kept in the field
-        page.get_by_role("button", name="Suivante").click()
-        page.get_by_text("Page 2 sur 2").wait_for()
-        assert page.get_by_text(f"30 patients pour « {NAME} »").count() == 1  # still searched
+        page.get_by_role("button", name="Suivants").click()
+        page.get_by_text(f"30 patients pour « {NAME} » · 5 affichés").wait_for()  # still searched
+        page.get_by_role("button", name="Précédents").click()
+        page.get_by_text(f"30 patients pour « {NAME} » · 25 affichés").wait_for()
         assert re.fullmatch(r"https?://[^/]+/patients/", page.url)
         assert not [url for _method, url in seen if NAME.lower() in url.lower() or "q=" in url]
     finally:
