@@ -16,9 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from patients.models import Patient
+from patients.views import PATIENT_ORDER
 from practitioners.models import User
 from prescriptions.management.commands import bench_data as bd
-from prescriptions.models import Prescription
+from prescriptions.models import Prescription, Renewal
 
 # page key -> (persona, the usual 4 + what the page itself asks)
 CEILINGS = {
@@ -26,6 +27,8 @@ CEILINGS = {
     "patient_search": ("physician", 7),
     # + the same three.
     "patient_list": ("physician", 7),
+    # + the values of the patient the page starts after (keyset pagination), and the same three.
+    "patient_list_deep": ("physician", 8),
     # + the patient (structure, physician in charge), audit insert, situations, may the user
     # prescribe for this patient (an EXISTS), unread notifications, the prescriptions
     # (prescriber, renewal, assessment joined).
@@ -45,13 +48,13 @@ CEILINGS = {
     "notifications": ("physician", 7),
     # + the structure (staff) or unread notifications (physician), one aggregate per figure
     # (per month, per level, per situation; measured with the cache of the figures off), two
-    # short lists each with its total (COUNT(*) OVER (): was 12 with two separate counts).
-    "dashboard_staff": ("staff", 10),
-    "dashboard_physician": ("physician", 10),
-    # + two filters' choices (situations, structures), the count (no full count), the
-    # page, the date hierarchy (first and last date, then the distinct days).
-    "admin_patients": ("superuser", 10),
-    # The same without the date hierarchy (dropped: ~150 ms over 300,000 prescriptions).
+    # short lists each with its count past its first rows (measured with lists of 1 row, so
+    # that both are counted).
+    "dashboard_staff": ("staff", 12),
+    "dashboard_physician": ("physician", 12),
+    # + two filters' choices (situations, structures), the count (stops after 1,000; no full
+    # count), the page. No date hierarchy (dropped: ~150 ms over 300,000 rows).
+    "admin_patients": ("superuser", 8),
     "admin_prescriptions": ("superuser", 8),
 }
 SMALL = {"patients": 30, "prescriptions": 90}
@@ -65,14 +68,17 @@ def _fast_password_hasher(settings):
 
 @pytest.fixture(autouse=True)
 def _no_cached_dashboard_figures(monkeypatch):
-    """Count the dashboard's aggregates on every request (a timeout of 0 caches nothing)."""
+    """Count the dashboard's aggregates on every request (a timeout of 0 caches nothing), and
+    its lists past their first row (their count is asked only then)."""
     monkeypatch.setattr("dashboard.selectors.FIGURES_CACHE_SECONDS", 0)
+    monkeypatch.setattr("dashboard.selectors.LIST_LIMIT", 1)
 
 
 def _url(key: str, patient: Patient, prescription: Prescription) -> str | None:
     urls = {
         "patient_search": reverse("patients:list"),  # POSTed with q=mar (see _queries)
         "patient_list": reverse("patients:list"),
+        "patient_list_deep": reverse("patients:list"),  # POSTed with apres=<a patient's key>
         "patient_detail": reverse("patients:detail", kwargs={"pk": patient.pk}),
         "prescription_list": reverse("prescriptions:list"),
         "prescription_detail": reverse("prescriptions:detail", kwargs={"pk": prescription.pk}),
@@ -87,11 +93,11 @@ def _url(key: str, patient: Patient, prescription: Prescription) -> str | None:
     return urls[key]
 
 
-def _queries(client: Client, url: str, search: str | None = None) -> int:
+def _queries(client: Client, url: str, data: dict | None = None) -> int:
     client.get(url)  # settles the session (idle time-out stamp) and renders a PDF once
     with CaptureQueriesContext(connection) as captured:
-        # The patient search posts its terms: they never appear in a URL.
-        response = client.post(url, {"q": search}) if search else client.get(url)
+        # The patient search posts its terms, and its pages a key: never in a URL.
+        response = client.post(url, data) if data else client.get(url)
     if response.streaming:
         b"".join(response.streaming_content)
     assert response.status_code == 200, url
@@ -108,12 +114,11 @@ def _measure(clients: dict[str, Client]) -> dict[str, int]:
         .order_by("-prescribed_on", "reference")
         .first()
     )
+    # A page further in the list: after the 5th patient of the structure (at both sizes).
+    deep = Patient.objects.filter(structure=patient.structure).order_by(*PATIENT_ORDER)[4]
+    data = {"patient_search": {"q": "mar"}, "patient_list_deep": {"apres": deep.pk}}
     return {
-        key: _queries(
-            clients[persona],
-            _url(key, patient, prescription),
-            search="mar" if key == "patient_search" else None,
-        )
+        key: _queries(clients[persona], _url(key, patient, prescription), data.get(key))
         for key, (persona, _ceiling) in CEILINGS.items()
     }
 
@@ -132,8 +137,11 @@ def counts(db):
     for name, user in personas.items():
         clients[name] = Client()
         clients[name].force_login(user)
+    # Every renewal unread: the dashboards' lists of unread renewals have rows at both sizes.
+    Renewal.objects.update(prescriber_read_at=None)
     small = _measure(clients)
     call_command("bench_data", seed=12, force=True, **LARGER)
+    Renewal.objects.update(prescriber_read_at=None)
     return small, _measure(clients)
 
 
