@@ -15,8 +15,10 @@ local file outside the static directories, whatever a free-text field contains.
 from __future__ import annotations
 
 import atexit
+import base64
 import gc
 import hashlib
+import io
 import json
 import logging
 import mimetypes
@@ -42,10 +44,15 @@ logger = logging.getLogger(__name__)
 TEMPLATE_NAME = "prescriptions/pdf/prescription.html"
 CSS_STATIC_PATH = "pdf/prescription.css"
 # Static files the stylesheet draws with (digested with it: changing one re-renders).
-CSS_ASSETS = ("pdf/tick.svg",)
+CSS_ASSETS = ("pdf/tick.png",)
 # Bump when the template or the CSS changes what is printed: stored PDFs then get a new version
 # (the older ones stay, as a trace of what was handed out).
-TEMPLATE_VERSION = "2026-02"  # 2026-02: QR code with a fixed mask, ticks drawn by tick.svg
+TEMPLATE_VERSION = "2026-03"  # 2026-03: QR code and ticks as PNG images (issue 8)
+
+# The QR code's PNG: pixels a module (16 mm for 37 modules: about 235 dpi, drawn unsmoothed).
+QR_PIXELS_PER_MODULE = 4
+# segno's matrix holds 1 for a dark module, 0 for a light one: as 8-bit grey, black and white.
+_QR_GREY = bytes([255, 0]) + bytes(254)
 
 # Relative URLs of the template (the stylesheet, the fonts) resolve against this origin. It is a
 # name, never contacted: `.invalid` cannot resolve (RFC 2606) and the fetcher serves it from the
@@ -195,9 +202,25 @@ def lookup_url(prescription: Prescription) -> str:
 
 
 def _qr_data_uri(url: str) -> str:
-    # A fixed mask (any of the eight is valid, ISO/IEC 18004 §7.8): segno otherwise scores all
-    # eight, which is two thirds of its time (about 4 ms of each first render, issue 8).
-    return segno.make(url, error="m", mask=0).svg_data_uri(scale=4, border=0, dark="#000")
+    """The QR code of `url` as a PNG data URI: 8-bit grey, `QR_PIXELS_PER_MODULE` pixels a
+    module, no quiet zone (the verification box around it leaves one).
+
+    A PNG, not an SVG (issue 8): WeasyPrint parsed and drew the SVG's path in Python at each
+    render, about 5 % of it; an image is decoded once and embedded as is. The CSS draws it
+    with `image-rendering: pixelated`, so that viewers do not smooth the modules.
+    A fixed mask (any of the eight is valid, ISO/IEC 18004 §7.8): segno otherwise scores all
+    eight, which is two thirds of its time.
+    """
+    from PIL import Image
+
+    matrix = segno.make(url, error="m", mask=0).matrix
+    size = len(matrix)
+    image = Image.frombytes("L", (size, size), b"".join(matrix).translate(_QR_GREY))
+    scaled = size * QR_PIXELS_PER_MODULE
+    image = image.resize((scaled, scaled), Image.Resampling.NEAREST)
+    png = io.BytesIO()
+    image.save(png, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(png.getvalue()).decode("ascii")
 
 
 def _d(value) -> str:

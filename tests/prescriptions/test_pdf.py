@@ -7,6 +7,7 @@ import re
 
 import pypdf
 import pytest
+import segno
 from django.conf import settings
 from django.utils import timezone
 
@@ -147,6 +148,23 @@ def squash(text: str) -> str:
 
 def pages_text(content: bytes) -> list[str]:
     return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(content)).pages]
+
+
+def embedded_images(content: bytes) -> list:
+    """Each image object of the PDF once (a tick is one image, drawn in every ticked box)."""
+    found = {}
+
+    def walk(resources):
+        for ref in (resources or {}).get("/XObject", {}).values():
+            xobject = ref.get_object()
+            if xobject.get("/Subtype") == "/Image":
+                found.setdefault(ref.idnum, xobject)
+            elif xobject.get("/Subtype") == "/Form":
+                walk(xobject.get("/Resources"))
+
+    for page in pypdf.PdfReader(io.BytesIO(content)).pages:
+        walk(page.get("/Resources"))
+    return list(found.values())
 
 
 def text_of(content: bytes) -> str:
@@ -309,7 +327,48 @@ def test_qr_code_carries_the_look_up_url_with_reference_and_code(issued_prescrip
         f"?ref={prescription.reference}&code={prescription.verification_code}"
     )
     assert f'src="{pdf._qr_data_uri(url)}"' in html.replace("&amp;", "&")
-    assert pdf._qr_data_uri(url).startswith("data:image/svg+xml")
+    assert pdf._qr_data_uri(url).startswith("data:image/png;base64,")
+
+
+def test_qr_code_in_the_pdf_is_the_symbol_of_the_url_module_for_module_and_unsmoothed(
+    issued_prescription,
+):
+    # A PNG (issue 8): each module a square of QR_PIXELS_PER_MODULE black or white pixels, drawn
+    # without interpolation so that viewers keep the modules sharp.
+    prescription = loaded(issued_prescription)
+    matrix = segno.make(pdf.lookup_url(prescription), error="m", mask=0).matrix
+    scale = pdf.QR_PIXELS_PER_MODULE
+    size = len(matrix) * scale
+
+    images = embedded_images(pdf.render_prescription_pdf(prescription))
+
+    [qr] = [i for i in images if i["/Width"] == size]
+    assert qr["/Interpolate"].value is False  # pypdf's BooleanObject is always truthy
+    assert (qr["/Height"], qr["/ColorSpace"], qr["/BitsPerComponent"]) == (size, "/DeviceGray", 8)
+    pixels = qr.decode_as_image().load()
+    for y in range(size):
+        for x in range(size):
+            assert pixels[x, y] == (0 if matrix[y // scale][x // scale] else 255), (x, y)
+
+
+def test_ticked_boxes_draw_one_embedded_tick_image(prescriber, patient):
+    prescription = factories.make_prescription(
+        prescriber=prescriber,
+        patient=patient,
+        assessment=factories.assessment_data(
+            locomotor=LimitationLevel.SEVERE,
+            severe_indicators=["loc_walk"],
+            confirmed_level=LimitationLevel.SEVERE,
+        ),
+    )
+    tick, _mime = pdf._static_file("pdf/tick.png")
+
+    images = embedded_images(pdf.render_prescription_pdf(loaded(prescription)))
+
+    # NON, three ratings, one indicator: five ticked boxes, one image.
+    assert "pdf/tick.png" in pdf.CSS_ASSETS  # digested: a new tick renders the forms again
+    assert tick.startswith(b"\x89PNG")
+    assert len([i for i in images if i["/Width"] == 128 and i["/Height"] == 128]) == 1
 
 
 def test_fonts_are_shipped_and_embedded(issued_prescription):
