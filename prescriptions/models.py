@@ -140,7 +140,7 @@ class Prescription(Recommendations):
     # Copies kept for the reads of a regional network (issue 8: no list or count joins the
     # patients, nor the renewals, to scope or sort prescriptions; bench/RESULTS.md):
     # - the structure whose care team follows the patient: always the patient's (set by save(),
-    #   moved with the patient by patients.services.patient_move_to_structure);
+    #   moved with the patient by patients.services.patient_prescriptions_follow_structure);
     # - the end counting the physiotherapist's renewal or adaptation (R-R3, R-R6): the end date
     #   until then (save()), the renewal's from then on (services.prescription_renew).
     structure = models.ForeignKey(
