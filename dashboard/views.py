@@ -12,7 +12,7 @@ def dashboard_index(request: HttpRequest) -> HttpResponse:
     if scope is None:
         raise PermissionDenied
     today = timezone.localdate()
-    # The two lists stay live (each page of rows with its total in one query); the aggregated
+    # The two lists stay live (their first rows, counted only when there are more); the aggregated
     # figures come from a cache of a few minutes (issue 8), their age is shown.
     ending = selectors.list_excerpt(selectors.ending_soon(scope, today=today), selectors.LIST_LIMIT)
     unread = selectors.list_excerpt(

@@ -28,7 +28,7 @@ from .selectors import (
 from .services import patient_create, patient_update
 
 PAGE_SIZE = 25
-PATIENT_ORDER = ("birth_name", "first_names", "pk")  # Patient.Meta.ordering
+PATIENT_ORDER = tuple(Patient._meta.ordering)  # a total order: the keyset of the list
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
