@@ -4,11 +4,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from apa_portal.pagination import CappedPaginator
 from patients.selectors import patients_visible_to
 from prescriptions.models import Prescription
 from prescriptions.selectors import prescriptions_visible_to
 
 ENDING_SOON_DAYS = 30
+PATIENT_COUNT_CAP = CappedPaginator.cap
 # What a row of the home's lists prints (the rows are read without the other columns).
 ROW_FIELDS = (
     "reference",
@@ -33,7 +35,14 @@ def home(request: HttpRequest) -> HttpResponse:
     """
     user = request.user
     today = timezone.localdate()
-    context = {"patient_count": patients_visible_to(user).count(), "today": today}
+    # Counted as the patient list counts them: up to 1,000 (« plus de 1 000 », issue 8).
+    patient_count = patients_visible_to(user).order_by()[: PATIENT_COUNT_CAP + 1].count()
+    context = {
+        "patient_count": patient_count,
+        "patient_count_capped": patient_count > PATIENT_COUNT_CAP,
+        "patient_count_cap": PATIENT_COUNT_CAP,
+        "today": today,
+    }
     if user.is_physician:
         # A physician sees every prescription they made (prescriptions.selectors): their own
         # are read directly, by the prescriber's index (issue 8).

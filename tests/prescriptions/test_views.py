@@ -4,6 +4,7 @@ import json
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -430,6 +431,29 @@ def test_the_physicians_home_lists_drafts_and_prescriptions_ending_soon(
     assert list(response.context["drafts"]) == [draft_prescription]
     assert list(response.context["ending_soon"]) == [ending]
     assert later not in response.context["ending_soon"]
+
+
+def test_the_home_counts_the_patients_up_to_a_cap(client, prescriber, structure, monkeypatch):
+    from practitioners import views as home_views
+
+    factories.PatientFactory.create_batch(3, structure=structure)
+    client.force_login(prescriber)
+    assert "Trouver un patient pour prescrire (3)" in client.get(reverse("home")).text
+    monkeypatch.setattr(home_views, "PATIENT_COUNT_CAP", 2)
+    text = client.get(reverse("home")).text
+    assert "Trouver un patient pour prescrire (plus de 2)" in text
+
+
+def test_a_renewed_prescription_ends_on_the_home_at_its_renewals_end(client, prescriber, renewal):
+    """R-R6: the home's ending-soon list follows the renewal's end, not the initial one."""
+    with time_machine.travel(renewal.prescription.end_date):
+        client.force_login(prescriber)  # a new session on that day (30-minute idle limit)
+        assert renewal.prescription not in client.get(reverse("home")).context["ending_soon"]
+    with time_machine.travel(renewal.end_date - timedelta(days=5)):
+        client.force_login(prescriber)
+        page = client.get(reverse("home"))
+    assert list(page.context["ending_soon"]) == [renewal.prescription]
+    assert renewal.end_date.strftime("%d/%m/%Y") in page.text
 
 
 def test_a_physiotherapists_home_lists_their_patients(client, physiotherapist, issued_prescription):
