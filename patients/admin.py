@@ -20,6 +20,7 @@ from .services import (
     MSG_BIRTH_DATE,
     MSG_NIR_FORMAT,
     MSG_NIR_KEY,
+    MSG_OTHER_RISK_FACTOR,
     patient_prescriptions_follow_structure,
 )
 
@@ -47,7 +48,8 @@ def patient_term_q(term: str, prefix: str = "") -> Q:
 
 
 class PatientAdminForm(forms.ModelForm):
-    """The same checks as patients.services: R-ID2 NIR key, a plausible birth date."""
+    """The same checks as patients.services: R-ID2 NIR key, a plausible birth date, the other
+    risk factor named (patients.rules)."""
 
     # Typed as printed on the carte Vitale, spaces included; stored compact (15 characters).
     nir = forms.CharField(
@@ -93,6 +95,15 @@ class PatientAdminForm(forms.ModelForm):
         if birth_date and not rules.birth_date_is_plausible(birth_date, today=timezone.localdate()):
             raise forms.ValidationError(MSG_BIRTH_DATE)
         return birth_date
+
+    def clean(self):
+        cleaned = super().clean()
+        situations = cleaned.get("situations") or ()
+        if rules.other_risk_factor_is_missing(
+            (s.code for s in situations), cleaned.get("other_risk_factor") or ""
+        ):
+            self.add_error("other_risk_factor", MSG_OTHER_RISK_FACTOR)
+        return cleaned
 
 
 class LatestLevelFilter(admin.SimpleListFilter):

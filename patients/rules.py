@@ -51,3 +51,12 @@ def fold(text: str) -> str:
 def birth_date_is_plausible(birth_date: date, *, today: date) -> bool:
     """A birth date is neither in the future nor before 1900."""
     return OLDEST_BIRTH_DATE <= birth_date <= today
+
+
+# The eligibility situation « Autre facteur de risque (à préciser) » (R-E1, seeded by migration).
+OTHER_RISK_FACTOR_CODE = "rf_other"
+
+
+def other_risk_factor_is_missing(situation_codes, other_risk_factor: str) -> bool:
+    """« Autre facteur de risque (à préciser) » is ticked but the factor is not named."""
+    return OTHER_RISK_FACTOR_CODE in set(situation_codes) and not other_risk_factor.strip()

@@ -44,7 +44,6 @@ PATIENT_FIELDS = frozenset(
         "physician_in_charge",
     }
 )
-OTHER_RISK_FACTOR_CODE = "rf_other"
 
 
 def _validate(patient: Patient, situations: list[EligibilitySituation]) -> None:
@@ -64,9 +63,7 @@ def _validate(patient: Patient, situations: list[EligibilitySituation]) -> None:
         patient.birth_date, today=timezone.localdate()
     ):
         errors["birth_date"] = [MSG_BIRTH_DATE]
-    if any(s.code == OTHER_RISK_FACTOR_CODE for s in situations) and not (
-        patient.other_risk_factor.strip()
-    ):
+    if rules.other_risk_factor_is_missing((s.code for s in situations), patient.other_risk_factor):
         errors["other_risk_factor"] = [MSG_OTHER_RISK_FACTOR]
     try:
         patient.full_clean(exclude=set(errors))

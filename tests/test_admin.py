@@ -440,3 +440,23 @@ def test_the_row_checkbox_written_without_a_template_is_djangos_own(patient, iss
     for obj in (patient, issued_prescription):
         model_admin = admin.site._registry[type(obj)]
         assert model_admin.action_checkbox(obj) == ModelAdmin.action_checkbox(model_admin, obj)
+
+
+def test_the_admin_asks_to_name_the_other_risk_factor_as_the_services_do(
+    client, admin_of_structure
+):
+    from patients.models import EligibilitySituation
+    from patients.services import MSG_OTHER_RISK_FACTOR
+
+    other = EligibilitySituation.objects.get(code="rf_other")
+    client.force_login(admin_of_structure)
+    url = reverse("admin:patients_patient_add")
+    refused = client.post(url, _patient_post(situations=[other.pk], other_risk_factor="  "))
+    assert refused.status_code == 200
+    errors = refused.context["adminform"].form.errors
+    assert errors["other_risk_factor"] == [str(MSG_OTHER_RISK_FACTOR)]
+    assert not Patient.objects.filter(birth_name="Nouvelle").exists()
+    named = _patient_post(situations=[other.pk], other_risk_factor="Travail posté")
+    saved = client.post(url, named)
+    assert saved.status_code == 302
+    assert Patient.objects.get(birth_name="Nouvelle").other_risk_factor == "Travail posté"
