@@ -104,17 +104,25 @@ class RecommendationsForm(BootstrapFormMixin, forms.Form):
     )
 
 
-class PrescriptionForm(RecommendationsForm):
-    """One page for the whole prescription: content, restrictions, assessment, NON/OUI, consent."""
-
-    # R-P2 (CSP D.1172-2): 3 to 6 whole months. The service says the same; the form says it first.
-    duration_months = forms.TypedChoiceField(
-        label=_("Durée de la prescription"),
+def duration_field(label, *, help_text) -> forms.TypedChoiceField:
+    """R-P2, R-R2 (CSP D.1172-2, D.1172-2-1): 3 to 6 whole months, with the services' message
+    (they say the same; the form says it first)."""
+    return forms.TypedChoiceField(
+        label=label,
         choices=rules.DURATION_CHOICES,
         coerce=int,
         widget=forms.RadioSelect,
-        help_text=_("De 3 à 6 mois, renouvelable, à adapter selon l'évolution du patient."),
+        help_text=help_text,
         error_messages={"required": MSG_DURATION, "invalid_choice": MSG_DURATION},
+    )
+
+
+class PrescriptionForm(RecommendationsForm):
+    """One page for the whole prescription: content, restrictions, assessment, NON/OUI, consent."""
+
+    duration_months = duration_field(
+        _("Durée de la prescription"),
+        help_text=_("De 3 à 6 mois, renouvelable, à adapter selon l'évolution du patient."),
     )
     start_date = date_field(_("Début"), help_text=_("Par défaut : aujourd'hui."))
     # R-P3: restrictions, the printed examples as one-click chips plus free text.

@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from patients.forms import BootstrapFormMixin
 
 from . import rules
-from .forms import RecommendationsForm
+from .forms import RecommendationsForm, duration_field
 from .models import Renewal
-from .services import MSG_DURATION, RECOMMENDATION_FIELDS
+from .services import RECOMMENDATION_FIELDS
 
 MSG_LOOKUP_REFERENCE_FORMAT = _(
     "La référence se présente ainsi : APA-2026-7K3Q-X9MD (les tirets et les espaces sont "
@@ -96,14 +96,7 @@ class RenewalForm(RecommendationsForm):
         ),
         error_messages={"required": _("Choisissez renouvellement ou adaptation.")},
     )
-    duration_months = forms.TypedChoiceField(
-        label=_("Pour une durée de"),
-        choices=rules.DURATION_CHOICES,
-        coerce=int,
-        widget=forms.RadioSelect,
-        help_text=_("3 à 6 mois maximum."),
-        error_messages={"required": MSG_DURATION, "invalid_choice": MSG_DURATION},
-    )
+    duration_months = duration_field(_("Pour une durée de"), help_text=_("3 à 6 mois maximum."))
     # R-R1 and R-R5: checked by the service, whose messages are shown next to these boxes.
     patient_agreement = forms.BooleanField(label=AGREEMENT_LABEL, required=False)
     no_risk_attestation = forms.BooleanField(label=ATTESTATION_LABEL, required=False)
