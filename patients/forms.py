@@ -1,6 +1,7 @@
 """Forms of the patient pages. They parse and shape the input; the rules live in services.py,
 whose `ValidationError`s the views place next to the fields (`form.add_error`)."""
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -60,13 +61,31 @@ class BootstrapFormMixin:
                 css = "form-control"
             widget.attrs["class"] = css
 
+    # Messages a service may report without a field (a database constraint's, R-P1 to R-P3),
+    # and the field each belongs next to (prescriptions.forms.PrescriptionForm).
+    service_message_fields: Mapping[str, str] = {}
+
     def add_service_errors(self, exc: ValidationError) -> None:
-        """Place a service's errors next to the fields they name, the others above the form."""
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                self.add_error(field if field in self.fields else None, errors)
-        else:
+        """Place a service's errors next to the fields they name, the others above the form.
+
+        An error without a field whose message is one of `service_message_fields` goes next to
+        its field, unless that field already shows the service's own message.
+        """
+        if not hasattr(exc, "error_dict"):
             self.add_error(None, exc)
+            return
+        named = {name: errors for name, errors in exc.error_dict.items() if name in self.fields}
+        for name, errors in named.items():
+            self.add_error(name, errors)
+        for name, errors in exc.error_dict.items():
+            if name in named:
+                continue
+            for error in errors:
+                field = self.service_message_fields.get(" ".join(error.messages))
+                if field is None or field not in self.fields:
+                    self.add_error(None, error)
+                elif field not in named:
+                    self.add_error(field, error)
 
     def add_error(self, field: str | None, error) -> None:
         super().add_error(field, error)

@@ -104,6 +104,22 @@ class RecommendationsForm(BootstrapFormMixin, forms.Form):
     )
 
 
+# The database constraints' messages (R-P1, R-P2, R-P3) that the services may report as
+# non-field errors next to their own field message: shown next to that field, once.
+CONSTRAINT_FIELDS = {
+    "prescription_duration_3_to_6_months": "duration_months",
+    "prescription_oui_has_reason": "physician_renewal_reason",
+    "prescription_issued_has_agreement": "patient_agreement",
+    "prescription_sessions_per_week_range": "sessions_per_week",
+    "prescription_session_minutes_range": "session_minutes",
+}
+CONSTRAINT_MESSAGE_FIELDS = {
+    str(c.violation_error_message): CONSTRAINT_FIELDS[c.name]
+    for c in Prescription._meta.constraints
+    if c.name in CONSTRAINT_FIELDS
+}
+
+
 def duration_field(label, *, help_text) -> forms.TypedChoiceField:
     """R-P2, R-R2 (CSP D.1172-2, D.1172-2-1): 3 to 6 whole months, with the services' message
     (they say the same; the form says it first)."""
@@ -119,6 +135,8 @@ def duration_field(label, *, help_text) -> forms.TypedChoiceField:
 
 class PrescriptionForm(RecommendationsForm):
     """One page for the whole prescription: content, restrictions, assessment, NON/OUI, consent."""
+
+    service_message_fields = CONSTRAINT_MESSAGE_FIELDS
 
     duration_months = duration_field(
         _("Durée de la prescription"),

@@ -182,7 +182,7 @@ def prescription_issue_view(request: HttpRequest, pk) -> HttpResponse:
         # Show the draft's form with the reasons next to the fields, as after "Émettre et signer".
         form = PrescriptionForm(_as_form_data(PrescriptionForm.initial_from(prescription)))
         form.is_valid()
-        _add_service_errors(form, exc)
+        form.add_service_errors(exc)
         return _render_form(request, form, patient=prescription.patient, prescription=prescription)
     return _after_save(request, issued)
 
@@ -241,7 +241,7 @@ def _save_and_maybe_issue(
             if "issue" in request.POST:
                 saved = prescription_issue(prescription=saved, by=user)
     except ValidationError as exc:
-        _add_service_errors(form, exc)
+        form.add_service_errors(exc)
         return None
     return saved
 
@@ -262,42 +262,6 @@ def _after_save(request: HttpRequest, prescription: Prescription) -> HttpRespons
             % {"date": formats.date_format(prescription.prescribed_on, "d/m/Y")},
         )
     return redirect(prescription)
-
-
-# The database constraints' messages (R-P1, R-P2, R-P3) that the services may report as
-# non-field errors next to their own field message: shown next to that field, once.
-CONSTRAINT_FIELDS = {
-    "prescription_duration_3_to_6_months": "duration_months",
-    "prescription_oui_has_reason": "physician_renewal_reason",
-    "prescription_issued_has_agreement": "patient_agreement",
-    "prescription_sessions_per_week_range": "sessions_per_week",
-    "prescription_session_minutes_range": "session_minutes",
-}
-CONSTRAINT_MESSAGE_FIELDS = {
-    str(c.violation_error_message): CONSTRAINT_FIELDS[c.name]
-    for c in Prescription._meta.constraints
-    if c.name in CONSTRAINT_FIELDS
-}
-
-
-def _add_service_errors(form, exc: ValidationError) -> None:
-    """Place a service's errors next to the fields they name, the others above the form."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    named = {name: errors for name, errors in exc.error_dict.items() if name in form.fields}
-    for name, errors in named.items():
-        form.add_error(name, errors)
-    for name, errors in exc.error_dict.items():
-        if name in named:
-            continue
-        for error in errors:
-            message = " ".join(error.messages)
-            field = CONSTRAINT_MESSAGE_FIELDS.get(message)
-            if field is None:
-                form.add_error(None, error)
-            elif field not in named:  # else the field already says it, in the service's words
-                form.add_error(field, error)
 
 
 def _as_form_data(initial: dict[str, Any]) -> QueryDict:
@@ -367,7 +331,7 @@ def prescription_cancel_view(request: HttpRequest, pk) -> HttpResponse:
                     reason=form.cleaned_data["cancel_reason"],
                 )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            form.add_service_errors(exc)
         else:
             messages.success(request, _("La prescription a été annulée."))
             return redirect(prescription)
