@@ -1,14 +1,13 @@
 """Forms of the patient pages. They parse and shape the input; the rules live in services.py,
 whose `ValidationError`s the views place next to the fields (`form.add_error`)."""
 
-from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from apa_portal.forms import BootstrapFormMixin
 from practitioners.models import Profession, User
 
 from .models import EligibilitySituation, Patient
@@ -38,63 +37,6 @@ class DateInput(forms.DateInput):
             attrs or {}
         )
         super().__init__(attrs=attrs, format="%d/%m/%Y")
-
-
-class BootstrapFormMixin:
-    """Bootstrap 5 classes on every widget, and `is-invalid` on the fields in error.
-
-    `add_error` is the single place where errors land (clean() and the services' errors mapped
-    by the views alike), so marking the widget there covers both.
-    """
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
-                css = widget.attrs.get("class", "form-check-input")
-            elif isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = css
-
-    # Messages a service may report without a field (a database constraint's, R-P1 to R-P3),
-    # and the field each belongs next to (prescriptions.forms.PrescriptionForm).
-    service_message_fields: Mapping[str, str] = {}
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        """Place a service's errors next to the fields they name, the others above the form.
-
-        An error without a field whose message is one of `service_message_fields` goes next to
-        its field, unless that field already shows the service's own message.
-        """
-        if not hasattr(exc, "error_dict"):
-            self.add_error(None, exc)
-            return
-        named = {name: errors for name, errors in exc.error_dict.items() if name in self.fields}
-        for name, errors in named.items():
-            self.add_error(name, errors)
-        for name, errors in exc.error_dict.items():
-            if name in named:
-                continue
-            for error in errors:
-                field = self.service_message_fields.get(" ".join(error.messages))
-                if field is None or field not in self.fields:
-                    self.add_error(None, error)
-                elif field not in named:
-                    self.add_error(field, error)
-
-    def add_error(self, field: str | None, error) -> None:
-        super().add_error(field, error)
-        for name in list(self.errors):
-            if name in self.fields:
-                widget = self.fields[name].widget
-                classes = widget.attrs.get("class", "").split()
-                if "is-invalid" not in classes:
-                    widget.attrs["class"] = " ".join([*classes, "is-invalid"])
 
 
 def date_field(label, **kwargs) -> forms.DateField:

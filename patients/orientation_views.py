@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from apa_portal.forms import BootstrapFormMixin
 from audit.models import ReadAudit
 from audit.services import audit_read
 from practitioners.models import DISPENSER_PROFESSIONS, User
@@ -26,7 +27,6 @@ from prescriptions.selectors import (
     supervisable_levels,
     supervising_professions,
 )
-from security.forms import BootstrapMixin
 
 from .models import CareTeamGrant
 from .selectors import patient_get_for, user_may_orient
@@ -54,7 +54,7 @@ class DispenserChoiceField(forms.ModelChoiceField):
         return f"{user.display_name} · {user.get_profession_display()}{where} — {verdict}"
 
 
-class OrientationForm(BootstrapMixin, forms.Form):
+class OrientationForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, supervising: frozenset[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["professional"] = DispenserChoiceField(
@@ -95,8 +95,7 @@ def patient_orientation(request: HttpRequest, pk) -> HttpResponse:
                 patient=patient, professional=form.cleaned_data["professional"], by=request.user
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form.add_service_errors(exc)
         else:
             messages.success(
                 request,

@@ -11,7 +11,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from patients.forms import BootstrapFormMixin, date_field
+from apa_portal.forms import BootstrapFormMixin
+from patients.forms import date_field
 
 from . import rules
 from .models import LimitationAssessment, Prescription

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from patients.forms import BootstrapFormMixin
+from apa_portal.forms import BootstrapFormMixin
 
 from . import rules
 from .forms import RecommendationsForm, duration_field

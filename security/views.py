@@ -27,11 +27,6 @@ def _next_url(request: HttpRequest) -> str:
     return settings.LOGIN_REDIRECT_URL
 
 
-def _apply_errors(form: TokenForm, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 @otp_exempt
 def otp_verify(request: HttpRequest) -> HttpResponse:
     """The second step of the login: the 6-digit code of the user's authenticator app."""
@@ -45,7 +40,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         try:
             services.otp_verify(request=request, token=form.cleaned_data["token"])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form.add_service_errors(exc)
         else:
             return redirect(next_url)
     status = 400 if form.errors else 200
@@ -67,7 +62,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         try:
             services.otp_enrol_confirm(request=request, token=form.cleaned_data["token"])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form.add_service_errors(exc)
         else:
             messages.success(request, _("La double authentification est activée sur votre compte."))
             return redirect(next_url)
