@@ -18,8 +18,7 @@ from audit.services import audit_read
 from patients.models import Patient
 from prescriptions.models import Prescription
 from prescriptions.rules import LimitationLevel
-
-from .selectors import latest_confirmed_level
+from prescriptions.selectors import latest_confirmed_level
 
 CHUNK_SIZE = 2000
 ROWS_PER_WRITE = 500

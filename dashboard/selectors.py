@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,12 +23,13 @@ from patients.models import EligibilitySituation, Patient
 from practitioners.models import User
 from prescriptions.models import Prescription, Renewal
 from prescriptions.rules import LimitationLevel, add_months
+from prescriptions.selectors import latest_confirmed_level
 
 Status = Prescription.Status
 # Prescriptions that run: issued, possibly renewed or adapted by the physiotherapist.
 RUNNING_STATUSES = Prescription.RUNNING_STATUSES
 # Prescriptions that were signed and not withdrawn.
-SIGNED_STATUSES = (*RUNNING_STATUSES, Status.EXPIRED)
+SIGNED_STATUSES = Prescription.SIGNED_STATUSES
 ENDING_SOON_DAYS = 30
 # The dashboard shows the first rows of each list; the admin lists them all (filters, export).
 LIST_LIMIT = 20
@@ -36,20 +37,6 @@ UNREAD_COUNT_CAP = 100
 # How long the aggregated figures of a scope are reused (the page says how old they are).
 FIGURES_CACHE_SECONDS = 5 * 60
 NOT_ASSESSED = _("Non évaluée")
-
-
-def latest_confirmed_level(prescriptions: QuerySet[Prescription] | None = None) -> Subquery:
-    """For a patient queryset: the level the physician confirmed on the latest signed prescription.
-
-    R-L2: the confirmed level, not the computed one. `prescriptions` narrows which prescriptions
-    count (a physician's dashboard counts only their own).
-    """
-    source = Prescription.objects.all() if prescriptions is None else prescriptions
-    return Subquery(
-        source.filter(patient=OuterRef("pk"), status__in=SIGNED_STATUSES, assessment__isnull=False)
-        .order_by("-prescribed_on", "-created_at")
-        .values("assessment__confirmed_level")[:1]
-    )
 
 
 @dataclass(frozen=True)
@@ -162,7 +149,7 @@ def prescriptions_per_month(scope: DashboardScope, *, today: date) -> list[tuple
 def patients_per_level(scope: DashboardScope) -> list[tuple[str, int]]:
     """Patients by the latest confirmed functional-limitation level (R-L2), most severe first."""
     rows = (
-        scope.patients.annotate(level=latest_confirmed_level(scope.prescriptions))
+        scope.patients.annotate(level=latest_confirmed_level(among=scope.prescriptions))
         .values("level")
         .annotate(n=Count("pk"))
         .order_by()

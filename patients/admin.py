@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from dashboard import exports
 from dashboard.admin_tools import ClinicalRecordAdmin, CsvExportAdmin, ReadOnlyInline
-from dashboard.selectors import NOT_ASSESSED, latest_confirmed_level
+from dashboard.selectors import NOT_ASSESSED
 from prescriptions.models import Prescription
 from prescriptions.rules import LimitationLevel
+from prescriptions.selectors import latest_confirmed_level
 
 from . import rules
 from .models import CareTeamGrant, EligibilitySituation, Patient

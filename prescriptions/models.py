@@ -179,6 +179,8 @@ class Prescription(Recommendations):
 
     # Issued and running: what the physiotherapist renews and the structure's lists follow.
     RUNNING_STATUSES = (Status.ISSUED, Status.RENEWED, Status.ADAPTED)
+    # Signed and not withdrawn: its assessment holds the patient's level (R-L2).
+    SIGNED_STATUSES = (*RUNNING_STATUSES, Status.EXPIRED)
 
     # The two copies above are not history: the patient's and the renewal's histories hold them.
     history = HistoricalRecords(excluded_fields=["structure", "current_end_date"])

@@ -19,7 +19,7 @@ from patients.models import CareTeamGrant, Patient
 from patients.selectors import STRUCTURE_WIDE_PROFESSIONS, active_grants, patients_visible_to
 from practitioners.models import Profession, User
 
-from .models import LimitationAssessment, Prescription, SupervisionRule
+from .models import Prescription, SupervisionRule
 from .rules import supervision_is_allowed_at_all
 
 
@@ -85,25 +85,24 @@ def user_may_prescribe_for(user: User, patient: Patient) -> bool:
     return patients_visible_to(user).filter(pk=patient.pk).exists()
 
 
-# The statuses of a signed prescription: its assessment holds the patient's current level.
-SIGNED_STATUSES = (
-    Prescription.Status.ISSUED,
-    Prescription.Status.RENEWED,
-    Prescription.Status.ADAPTED,
-    Prescription.Status.EXPIRED,
-)
+def latest_confirmed_level(
+    patient_ref: str = "pk", *, among: QuerySet[Prescription] | None = None
+) -> Subquery:
+    """Subquery: the level the physician confirmed (R-L2) on the patient's latest signed
+    prescription, for `.annotate()` on a Patient queryset (`patient_ref` names its key).
 
-
-def latest_confirmed_level(patient_ref: str = "pk") -> Subquery:
-    """Subquery: the confirmed limitation level (R-L2) of the patient's latest signed
-    prescription, for `.annotate()` on a Patient queryset (`patient_ref` names its key)."""
+    The latest: prescribed last, then signed last. `among` narrows which prescriptions count
+    (a physician's dashboard counts only their own).
+    """
+    source = Prescription.objects.all() if among is None else among
     return Subquery(
-        LimitationAssessment.objects.filter(
-            prescription__patient_id=OuterRef(patient_ref),
-            prescription__status__in=SIGNED_STATUSES,
+        source.filter(
+            patient_id=OuterRef(patient_ref),
+            status__in=Prescription.SIGNED_STATUSES,
+            assessment__isnull=False,
         )
-        .order_by("-prescription__prescribed_on", "-prescription__issued_at")
-        .values("confirmed_level")[:1]
+        .order_by("-prescribed_on", "-issued_at")
+        .values("assessment__confirmed_level")[:1]
     )
 
 

@@ -396,3 +396,48 @@ def test_the_patient_page_shows_the_nir_to_the_physician_not_to_the_apa_teacher(
     assert patient.birth_name.upper() in page
     assert patient.nir_display not in page
     assert "2951099" not in "".join(page.split())
+
+
+def test_every_reader_takes_the_level_of_the_prescription_signed_last_on_the_same_day(
+    patient, prescriber, structure_admin
+):
+    """R-L2: one definition of the patient's level (prescriptions.selectors), used by the
+    orientation, the admin's list, its export and the dashboard: of two prescriptions of the
+    same day, the one signed last counts, whichever was drafted first."""
+    from django.contrib import admin
+    from django.test import RequestFactory as Factory
+
+    from dashboard import selectors as dashboard_selectors
+    from patients.models import Patient
+
+    drafted_first = factories.make_prescription(
+        prescriber=prescriber,
+        patient=patient,
+        issue=False,
+        assessment=factories.assessment_data(
+            locomotor=LimitationLevel.SEVERE,
+            severe_indicators=["loc_walk"],
+            confirmed_level=LimitationLevel.SEVERE,
+        ),
+    )
+    factories.make_prescription(
+        prescriber=prescriber,
+        patient=patient,
+        assessment=factories.assessment_data(
+            locomotor=LimitationLevel.MINIMAL,
+            cerebral=LimitationLevel.NONE,
+            sensory=LimitationLevel.NONE,
+            confirmed_level=LimitationLevel.MINIMAL,
+        ),
+    )
+    prescription_services.prescription_issue(prescription=drafted_first, by=prescriber)
+
+    assert patient_limitation_level(patient) == LimitationLevel.SEVERE
+    request = Factory().get("/")
+    request.user = structure_admin
+    listed = admin.site._registry[Patient].get_queryset(request).get(pk=patient.pk)
+    assert listed.latest_level == LimitationLevel.SEVERE
+    scope = dashboard_selectors.dashboard_scope(structure_admin)
+    per_level = dict(dashboard_selectors.patients_per_level(scope))
+    assert per_level[str(LimitationLevel.SEVERE.label)] == 1
+    assert per_level[str(LimitationLevel.MINIMAL.label)] == 0
