@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "practitioners",
     "patients",
     "prescriptions",
@@ -255,6 +257,26 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# Background tasks: Django's tasks framework (DEP 14; the django-tasks backport until Django 6).
+# A prescription's PDF is rendered when it is signed or renewed (prescriptions.tasks), so that
+# its first download is a stored read (issue 8). TASKS_BACKEND:
+# - "database": the task is a row of the database, run by `manage.py db_worker` (production);
+# - "immediate": run in the request, once its transaction has committed (development: no
+#   worker to start; the PDF is ready when the physician clicks);
+# - "dummy": kept in memory and never run (tests that do not look at the PDF).
+# A task that is late or lost costs nothing but time: the PDF is rendered on demand.
+TASKS_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "dummy": "django_tasks.backends.dummy.DummyBackend",
+}
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="database" if PRODUCTION else "immediate")
+if TASKS_BACKEND not in TASKS_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be one of {', '.join(TASKS_BACKENDS)} (not {TASKS_BACKEND!r})."
+    )
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS[TASKS_BACKEND]}}
 
 # --- Domain settings -----------------------------------------------------------------------
 # R-R3 (CSP D.1172-2-1): the physiotherapist renews "à l'échéance" of the initial prescription.

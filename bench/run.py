@@ -86,6 +86,9 @@ def setup_django(url: str) -> None:
     os.environ.setdefault("DEBUG", "False")
     # Build the renewal's e-mail as in production, but keep it in memory (not on the console).
     os.environ.setdefault("EMAIL_URL", "memorymail://")
+    # As in production: a signed or renewed prescription's PDF is a task in the database, for
+    # the worker (`db_worker`); the writes measured pay for queueing it, not for rendering it.
+    os.environ.setdefault("TASKS_BACKEND", "database")
     warnings.filterwarnings("ignore", message="No directory at")  # WhiteNoise, no collectstatic
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "apa_portal.settings")
     import django
@@ -146,14 +149,17 @@ class World:
     prescription: object  # one of them, issued
     drafts: list = field(default_factory=list)  # to issue, one per request
     renewable: list = field(default_factory=list)  # to renew, one per request
-    fresh_issued: list = field(default_factory=list)  # never rendered as PDF
+    fresh_issued: list = field(default_factory=list)  # never rendered as PDF (no worker ran)
+    prerendered: list = field(default_factory=list)  # issued, then rendered by the worker
     deep_anchor: object = None  # the 10,000th patient of the physician's list (page 400 of 25)
 
 
 def make_world(n: int) -> World:
     """Fetches the personas and makes, through the services, what the writes consume."""
     from django.contrib.auth.models import Group
+    from django.core.management import call_command
     from django.db import transaction
+    from django.test.utils import override_settings
     from django.utils import timezone
 
     from patients.models import CareTeamGrant, Patient
@@ -206,8 +212,9 @@ def make_world(n: int) -> World:
         Patient.objects.filter(structure_id=physician.structure_id, situations__isnull=False)
         .exclude(pk=patient.pk)
         .distinct()
-        .order_by("id")[: 3 * n]
+        .order_by("id")[: 4 * n]
     )
+    spare = others[3 * n :]
     content = {
         "duration_months": 3,
         "activity_types": ["endurance", "balance"],
@@ -219,7 +226,11 @@ def make_world(n: int) -> World:
         "patient_agreement": True,
     }
     assessment = {"locomotor": 1, "cerebral": 0, "sensory": 2, "confirmed_level": 2}
-    with transaction.atomic():
+    # These objects' PDFs are not what is measured: their tasks are never run (dummy backend),
+    # except for `prerendered`, issued below and rendered by the worker as in production.
+    dummy = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    others = others[: 3 * n]
+    with override_settings(TASKS=dummy), transaction.atomic():
         for index in range(n):
             world.drafts.append(
                 services.prescription_create(
@@ -253,6 +264,17 @@ def make_world(n: int) -> World:
                 assessment=assessment,
             )
             world.fresh_issued.append(services.prescription_issue(prescription=p, by=physician))
+    with transaction.atomic():
+        for patient in spare:
+            p = services.prescription_create(
+                prescriber=physician, patient=patient, content=content, assessment=assessment
+            )
+            world.prerendered.append(services.prescription_issue(prescription=p, by=physician))
+    # The worker of production, run until the queue is empty (earlier runs' tasks included).
+    started = time.perf_counter()
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    elapsed = time.perf_counter() - started
+    print(f"bench: the worker emptied the queue in {elapsed:.1f} s", file=sys.stderr)
     return world
 
 
@@ -376,7 +398,14 @@ OPS = [
     ),
     Op(
         "pdf_first",
-        "PDF, premier rendu",
+        "PDF, premier téléchargement (rendu par le worker à l'émission)",
+        "physician",
+        get("prescriptions:pdf", pk=lambda w, i: w.prerendered[i].pk),
+        kind="pdf_first",
+    ),
+    Op(
+        "pdf_render",
+        "PDF, rendu à la demande (sans worker)",
         "physician",
         get("prescriptions:pdf", pk=lambda w, i: w.fresh_issued[i].pk),
         kind="pdf_first",

@@ -396,8 +396,10 @@ def prescription_pdf_bytes(prescription: Prescription) -> bytes:
     """The PDF of `prescription`: the stored original when what it prints is unchanged.
 
     Drafts are rendered each time and never stored. Otherwise one query finds the stored PDF
-    for this content key (its SHA-256 checked); on a miss the form is rendered and stored. Older
-    versions are kept (never deleted): they are what was handed out before a renewal.
+    for this content key (its SHA-256 checked); on a miss the form is rendered and stored (the
+    background task of `prescriptions.tasks` usually stored it when the prescription was signed
+    or renewed). Older versions are kept (never deleted): they are what was handed out before a
+    renewal.
     """
     context = pdf_context(prescription)
     if prescription.status == Prescription.Status.DRAFT:
@@ -417,6 +419,28 @@ def prescription_pdf_bytes(prescription: Prescription) -> bytes:
         # The stored copy does not match its SHA-256: serve a fresh rendering, keep the evidence.
         logger.error("Stored PDF of %s fails its SHA-256 check.", prescription.reference)
         return content
+    return _store(prescription, key, content)
+
+
+def prescription_pdf_prerender(prescription: Prescription) -> bool:
+    """Render and keep the PDF of a signed prescription, unless this version is kept already.
+
+    What `prescriptions.tasks.prerender_prescription_pdf` runs when a prescription is signed or
+    renewed. Returns whether it rendered (False for a draft, which is never stored).
+    """
+    if prescription.status == Prescription.Status.DRAFT:
+        return False
+    context = pdf_context(prescription)
+    key = content_key(prescription, context)
+    if RenderedPdf.objects.filter(prescription=prescription, content_key=key).exists():
+        return False
+    _store(prescription, key, render_prescription_pdf(prescription, context=context))
+    return True
+
+
+def _store(prescription: Prescription, key: str, content: bytes) -> bytes:
+    """Keep `content` as the PDF of this version; if another request or the background task
+    stored it at the same moment, theirs is kept and returned."""
     try:
         with transaction.atomic():
             RenderedPdf.objects.create(
@@ -427,7 +451,6 @@ def prescription_pdf_bytes(prescription: Prescription) -> bytes:
                 size=len(content),
             )
     except IntegrityError:
-        # Another request stored the same version at the same moment: serve theirs.
         return bytes(
             RenderedPdf.objects.filter(prescription=prescription, content_key=key)
             .values_list("pdf", flat=True)

@@ -21,6 +21,7 @@ from practitioners.models import User
 from . import rules
 from .models import LimitationAssessment, Prescription, Renewal
 from .selectors import user_may_prescribe_for
+from .tasks import prerender_pdf_on_commit
 
 MSG_NOT_PHYSICIAN = _(
     "Seul un médecin peut prescrire une activité physique adaptée (art. D. 1172-2 du CSP)."
@@ -318,6 +319,7 @@ def prescription_issue(*, prescription: Prescription, by: User) -> Prescription:
     care_team_grant(
         patient=locked.patient, user=by, reason=CareTeamGrant.Reason.PRESCRIBER, granted_by=by
     )
+    prerender_pdf_on_commit(locked)  # the signed form, ready before its first download
     return locked
 
 
@@ -479,6 +481,7 @@ def prescription_renew(
     from notifications.services import notify_prescriber_of_renewal  # the app sits above this one
 
     notify_prescriber_of_renewal(renewal)
+    prerender_pdf_on_commit(locked)  # R-R6: the form now carries the physiotherapist's part
     return renewal
 
 

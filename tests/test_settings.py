@@ -23,18 +23,26 @@ IMPORT = (
 )
 
 
-def import_settings(**env: str | None) -> subprocess.CompletedProcess:
+def import_settings(code: str | None = None, **env: str | None) -> subprocess.CompletedProcess:
     environment = {
         k: v
         for k, v in os.environ.items()
         if k
-        not in {"DJANGO_ENV", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CACHE_URL"}
+        not in {
+            "DJANGO_ENV",
+            "DEBUG",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DATABASE_URL",
+            "CACHE_URL",
+            "TASKS_BACKEND",
+        }
     }
     for name, value in {**PRODUCTION_ENV, **env}.items():
         if value is not None:
             environment[name] = value
     return subprocess.run(
-        [sys.executable, "-c", IMPORT.format(key=PRODUCTION_ENV["SECRET_KEY"])],
+        [sys.executable, "-c", code or IMPORT.format(key=PRODUCTION_ENV["SECRET_KEY"])],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -91,6 +99,34 @@ def test_development_has_safe_local_defaults():
     debug, _same_key, hosts, secure_cookie, insecure_key = result.stdout.split()
     assert (debug, secure_cookie, insecure_key) == ("True", "False", "True")
     assert "127.0.0.1" in hosts.split(",")
+
+
+PRINT_TASKS_BACKEND = "import apa_portal.settings as s; print(s.TASKS['default']['BACKEND'])"
+
+
+@pytest.mark.parametrize(
+    ("environment", "backend"),
+    [
+        ({}, "django_tasks_db.DatabaseBackend"),  # production: a worker runs the tasks
+        (
+            {"DJANGO_ENV": None, "DEBUG": None, "SECRET_KEY": None, "CACHE_URL": None},
+            "django_tasks.backends.immediate.ImmediateBackend",  # development: no worker
+        ),
+        ({"TASKS_BACKEND": "dummy"}, "django_tasks.backends.dummy.DummyBackend"),
+    ],
+)
+def test_background_tasks_run_in_a_worker_in_production_and_at_once_in_development(
+    environment, backend
+):
+    result = import_settings(PRINT_TASKS_BACKEND, **environment)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == backend
+
+
+def test_an_unknown_tasks_backend_is_refused():
+    result = import_settings(PRINT_TASKS_BACKEND, TASKS_BACKEND="celery")
+    assert result.returncode != 0
+    assert "TASKS_BACKEND must be one of database, immediate, dummy" in result.stderr
 
 
 def test_the_project_speaks_french_in_paris(settings):

@@ -1,0 +1,150 @@
+"""The PDF is rendered in the background when a prescription is signed or renewed (issue 8):
+its first download is then a stored read. The task runs after the commit; a task that is late,
+lost or refused costs only time (the PDF is rendered on demand), never the signature."""
+
+import logging
+
+import pytest
+from django.core.management import call_command
+from django_tasks.backends.dummy import DummyBackend
+from django_tasks_db.models import DBTaskResult
+
+from prescriptions import pdf, tasks
+from prescriptions.models import Prescription, RenderedPdf, Renewal
+from prescriptions.services import prescription_issue, prescription_renew
+from tests import factories
+from tests.prescriptions.test_pdf import loaded, text_of
+
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+class RefusingBackend(DummyBackend):
+    """A queue that is down: every enqueue fails."""
+
+    def enqueue(self, task, args, kwargs):
+        raise ConnectionError("the queue is down")
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """Every render of the form, by prescription."""
+    calls = []
+    real = pdf.render_prescription_pdf
+
+    def spy(prescription, **kwargs):
+        calls.append(prescription.pk)
+        return real(prescription, **kwargs)
+
+    monkeypatch.setattr(pdf, "render_prescription_pdf", spy)
+    return calls
+
+
+@pytest.fixture
+def draft(prescriber, patient):
+    return factories.make_prescription(prescriber=prescriber, patient=patient, issue=False)
+
+
+def renew(prescription, physiotherapist):
+    return prescription_renew(
+        prescription=prescription,
+        physiotherapist=physiotherapist,
+        kind=Renewal.Kind.RENEWAL,
+        duration_months=3,
+        patient_agreement=True,
+        no_risk_attestation=True,
+        today=prescription.end_date,
+    )
+
+
+def test_signing_renders_the_pdf_after_the_commit_and_the_download_reads_it(
+    draft, prescriber, settings, renders, django_capture_on_commit_callbacks
+):
+    settings.TASKS = IMMEDIATE
+    with django_capture_on_commit_callbacks() as callbacks:
+        prescription_issue(prescription=draft, by=prescriber)
+        assert not RenderedPdf.objects.exists()  # nothing is rendered inside the transaction
+    assert len(callbacks) == 1
+    callbacks[0]()
+
+    stored = RenderedPdf.objects.get(prescription=draft)
+    assert renders == [draft.pk]
+    served = pdf.prescription_pdf_bytes(loaded(draft))
+    assert served == bytes(stored.pdf)
+    assert renders == [draft.pk]  # the first download rendered nothing
+
+
+def test_a_renewal_renders_the_new_version_in_the_background(
+    issued_prescription, physiotherapist, settings, renders, django_capture_on_commit_callbacks
+):
+    settings.TASKS = IMMEDIATE
+    before = pdf.prescription_pdf_bytes(loaded(issued_prescription))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        renew(issued_prescription, physiotherapist)
+
+    assert len(renders) == 2
+    after = pdf.prescription_pdf_bytes(loaded(issued_prescription))
+    assert len(renders) == 2  # served as stored by the task
+    assert after != before
+    assert "MOREAU Julien" in text_of(after)  # R-R6: the physiotherapist's part is filled
+    assert RenderedPdf.objects.filter(prescription=issued_prescription).count() == 2
+
+
+def test_a_queue_that_refuses_the_task_does_not_undo_the_signature(
+    draft, prescriber, settings, renders, caplog, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": f"{__name__}.RefusingBackend"}}
+    with (
+        caplog.at_level(logging.ERROR, logger="django.db.backends.base"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        prescription_issue(prescription=draft, by=prescriber)
+
+    draft.refresh_from_db()
+    assert draft.status == Prescription.Status.ISSUED
+    assert "the queue is down" in caplog.text  # logged, not raised
+    assert not RenderedPdf.objects.exists()
+    content = pdf.prescription_pdf_bytes(loaded(draft))  # rendered on its first download
+    assert content.startswith(b"%PDF") and renders == [draft.pk]
+
+
+def test_the_task_renders_a_version_once_and_skips_what_it_cannot_render(
+    issued_prescription, draft, renders
+):
+    pk = str(issued_prescription.pk)
+
+    assert tasks.prerender_prescription_pdf.call(pk) is True
+    assert tasks.prerender_prescription_pdf.call(pk) is False  # kept already
+    assert tasks.prerender_prescription_pdf.call(str(draft.pk)) is False  # a draft: never kept
+    assert tasks.prerender_prescription_pdf.call("00000000-0000-0000-0000-000000000000") is False
+    assert renders == [issued_prescription.pk]
+    assert RenderedPdf.objects.get().prescription_id == issued_prescription.pk
+
+
+def test_a_download_while_the_task_runs_keeps_one_copy(issued_prescription, renders):
+    served = pdf.prescription_pdf_bytes(loaded(issued_prescription))  # the download was first
+
+    assert tasks.prerender_prescription_pdf.call(str(issued_prescription.pk)) is False
+    assert bytes(RenderedPdf.objects.get().pdf) == served
+    assert len(renders) == 1
+
+
+def test_in_production_the_task_waits_in_the_database_for_the_worker(
+    draft, prescriber, settings, renders, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DATABASE
+    with django_capture_on_commit_callbacks(execute=True):
+        prescription_issue(prescription=draft, by=prescriber)
+
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path == "prescriptions.tasks.prerender_prescription_pdf"
+    assert queued.args_kwargs == {"args": [str(draft.pk)], "kwargs": {}}
+    assert not RenderedPdf.objects.exists()  # the web request rendered nothing
+
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+
+    queued.refresh_from_db()
+    assert queued.status == "SUCCESSFUL"
+    assert RenderedPdf.objects.filter(prescription=draft).exists()
+    assert renders == [draft.pk]
