@@ -155,7 +155,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "fr-fr"
+# "fr", the one language of LANGUAGES: with "fr-fr" every active "fr" translation falls back
+# on a second, identical catalogue, and each string missing from both (every French msgid of
+# the project) is looked up twice in each of its nine catalogues (issue 8).
+LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True

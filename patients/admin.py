@@ -221,7 +221,9 @@ class PatientAdmin(CsvExportAdmin, ClinicalRecordAdmin):
     def latest_level_display(self, obj: Patient) -> str:
         if obj.latest_level is None:
             return "–"
-        return LimitationLevel(obj.latest_level).label
+        # A str, not the lazy label: the admin compares a cell's value with each of its five
+        # empty values, and each comparison of a lazy string translates it again (issue 8).
+        return str(LimitationLevel(obj.latest_level).label)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(latest_level=latest_confirmed_level())

@@ -156,7 +156,9 @@ class PrescriptionAdmin(CsvExportAdmin, ClinicalRecordAdmin):
     @admin.display(description=_("limitation"), ordering="assessment__confirmed_level")
     def level_display(self, obj: Prescription) -> str:
         assessment = getattr(obj, "assessment", None)
-        return LimitationLevel(assessment.confirmed_level).label if assessment else "–"
+        # A str, not the lazy label: the admin compares a cell's value with each of its five
+        # empty values, and each comparison of a lazy string translates it again (issue 8).
+        return str(LimitationLevel(assessment.confirmed_level).label) if assessment else "–"
 
     @admin.display(description=_("renouvellement / adaptation"))
     def renewal_display(self, obj: Prescription) -> str:

@@ -130,7 +130,7 @@ def test_an_unknown_tasks_backend_is_refused():
 
 
 def test_the_project_speaks_french_in_paris(settings):
-    assert settings.LANGUAGE_CODE == "fr-fr"
+    assert settings.LANGUAGE_CODE == "fr"
     assert settings.TIME_ZONE == "Europe/Paris"
     assert settings.USE_TZ
 
