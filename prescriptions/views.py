@@ -50,6 +50,22 @@ from .services import (
 )
 
 PAGE_SIZE = 25
+# What a row of the list prints: its rows are read without the other columns, nor the renewal's
+# (the copy `current_end_date` holds its end), issue 8.
+LIST_ROW_FIELDS = (
+    "reference",
+    "status",
+    "prescribed_on",
+    "current_end_date",
+    "patient__birth_name",
+    "patient__used_name",
+    "patient__first_names",
+    "patient__sex",
+    "prescriber__username",
+    "prescriber__first_name",
+    "prescriber__last_name",
+    "prescriber__profession",
+)
 # R-L4 (binding, CSP D.1172-3, annexe 11-7-2), shown next to a severe limitation.
 SEVERE_SUPERVISION_SENTENCE = _(
     "Seuls les professionnels de santé (masseurs-kinésithérapeutes, ergothérapeutes, "
@@ -66,8 +82,10 @@ NO_PDF_MESSAGE = _(
 def prescription_list(request: HttpRequest) -> HttpResponse:
     """The prescriptions the user may see, newest first, filtered by status."""
     status = request.GET.get("status", "")
-    prescriptions = prescriptions_visible_to(request.user).select_related(
-        "patient", "prescriber", "renewal"
+    prescriptions = (
+        prescriptions_visible_to(request.user)
+        .select_related("patient", "prescriber")
+        .only(*LIST_ROW_FIELDS)
     )
     if status in Prescription.Status.values:
         prescriptions = prescriptions.filter(status=status)

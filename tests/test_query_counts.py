@@ -33,8 +33,8 @@ CEILINGS = {
     # prescribe for this patient (an EXISTS), unread notifications, the prescriptions
     # (prescriber, renewal, assessment joined).
     "patient_detail": ("physician", 10),
-    # + count, the page (patient, prescriber, renewal joined), unread notifications, the
-    # renewals shown.
+    # + count, the page (patient and prescriber joined, only the columns printed), unread
+    # notifications, the renewals shown.
     "prescription_list": ("physician", 8),
     # + the prescription (patient, prescriber, structure, assessment, renewal joined), audit
     # insert, who may supervise its level, unread notifications.
@@ -173,6 +173,23 @@ def test_issuing_a_draft_validates_no_constraint_query(draft_prescription, presc
     # the draft (locked), may prescribe (EXISTS), assessment and situation EXISTS, the update
     # and its history row, the care-team grant (get or create, with its savepoints): ≤ 14.
     assert len(sql) <= 14, sql
+
+
+def test_issuing_queues_its_pdf_in_one_insert_after_the_commit(
+    draft_prescription, prescriber, settings, django_capture_on_commit_callbacks
+):
+    """In production the PDF's task is one row of the queue (django-tasks-db), written once the
+    signature has committed: the request pays one INSERT, not the 150-300 ms of the render."""
+    from prescriptions.services import prescription_issue
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks() as callbacks:
+        prescription_issue(prescription=draft_prescription, by=prescriber)
+    with CaptureQueriesContext(connection) as captured:
+        for callback in callbacks:
+            callback()
+    sql = [q["sql"] for q in captured.captured_queries]
+    assert len(sql) == 1 and sql[0].startswith('INSERT INTO "django_tasks_database_dbtaskresult"')
 
 
 def test_renewing_validates_no_constraint_query(issued_prescription, physiotherapist):
