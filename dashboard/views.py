@@ -30,6 +30,9 @@ def dashboard_index(request: HttpRequest) -> HttpResponse:
         "unread": unread,
         "figures_age_minutes": figures.age_minutes(),
         "figures_cache_minutes": selectors.FIGURES_CACHE_SECONDS // 60,
+        # The key and lifetime of the figures' rendered fragment (templates/dashboard/index.html).
+        "figures_computed_at": figures.computed_at,
+        "figures_cache_seconds": selectors.FIGURES_CACHE_SECONDS,
         "per_month": per_month,
         "per_month_chart": charts.column_chart(per_month),
         "per_level": per_level,

@@ -1,5 +1,7 @@
 """The activity dashboard: figures from a fixture with known counts, scope, and query count."""
 
+import html
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -281,3 +283,46 @@ def test_a_list_shorter_than_its_first_rows_is_not_counted_again(prescriber, pat
     with CaptureQueriesContext(connection) as captured:
         excerpt = selectors.list_excerpt(queryset, 5)
     assert (len(captured), excerpt.count, excerpt.truncated) == (1, 1, False)
+
+
+FIGURE_ROW = re.compile(r'<tr><td>([^<]*)</td><td class="text-end">(\d+)</td></tr>')
+
+
+def _printed_figures(response) -> list[tuple[str, int]]:
+    """The rows of the three figures' tables as the page prints them."""
+    return [(html.unescape(label), int(n)) for label, n in FIGURE_ROW.findall(response.text)]
+
+
+def _figures_of_context(context) -> list[tuple[str, int]]:
+    return [
+        (str(label), n)
+        for name in ("per_month", "per_level", "per_situation")
+        for label, n in context[name]
+    ]
+
+
+def test_the_printed_figures_are_those_of_each_scope_and_of_each_computation(
+    client, structure_admin, prescriber, colleague_physician, activity, structure, time_machine
+):
+    """The figures' HTML is kept with the figures (issue 8): never another scope's, never older
+    than the figures it prints."""
+    url = reverse("dashboard:index")
+    printed = {}
+    for user in (structure_admin, prescriber, colleague_physician, structure_admin):
+        client.force_login(user)
+        response = client.get(url)
+        assert _printed_figures(response) == _figures_of_context(response.context)
+        printed.setdefault(user.pk, _printed_figures(response))
+    assert len({tuple(rows) for rows in printed.values()}) == 3  # three scopes, three pictures
+
+    patient = factories.PatientFactory(structure=structure, birth_name="Nouveau")
+    _prescribe(prescriber, patient, date(2026, 4, 1), 3, LimitationLevel.MODERATE)
+    # The figures are computed again (here: evicted from the cache one minute later) while the
+    # HTML of the older ones is still kept: the page prints the new ones.
+    time_machine.shift(timedelta(minutes=1))
+    scope = selectors.dashboard_scope(structure_admin)
+    cache.delete(f"dashboard:figures:{scope.key}:{timezone.localdate().isoformat()}")
+    client.force_login(structure_admin)
+    response = client.get(url)
+    assert _printed_figures(response) == _figures_of_context(response.context)
+    assert _printed_figures(response) != printed[structure_admin.pk]  # April counts one more
