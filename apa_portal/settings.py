@@ -267,7 +267,7 @@ LOGGING = {
 # - "database": the task is a row of the database, run by `manage.py db_worker` (production);
 # - "immediate": run in the request, once its transaction has committed (development: no
 #   worker to start; the PDF is ready when the physician clicks);
-# - "dummy": kept in memory and never run (tests that do not look at the PDF).
+# - "dummy": kept in memory and never run (the PDF is then rendered at its first download).
 # A task that is late or lost costs nothing but time: the PDF is rendered on demand.
 TASKS_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",

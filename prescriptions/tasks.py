@@ -20,7 +20,9 @@ def prerender_prescription_pdf(prescription_id: str) -> bool:
     """Render and keep the PDF of a just signed or renewed prescription (returns whether it
     rendered: False if it was kept already, if the prescription is gone or is a draft)."""
     prescription = (
-        Prescription.objects.select_related("patient", "prescriber__structure")
+        Prescription.objects.select_related(
+            "patient", "prescriber__structure", "assessment", "renewal"
+        )
         .filter(pk=prescription_id)
         .first()
     )
