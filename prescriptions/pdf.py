@@ -46,7 +46,8 @@ CSS_STATIC_PATH = "pdf/prescription.css"
 # Static files the stylesheet draws with (digested with it: changing one re-renders).
 CSS_ASSETS = ("pdf/tick.png",)
 # Bump when the template or the CSS changes what is printed: stored PDFs then get a new version
-# (the older ones stay, as a trace of what was handed out).
+# (the older ones stay, as a trace of what was handed out). Then, in production, run
+# `manage.py prerender_pdfs` so that running prescriptions are not rendered at their download.
 TEMPLATE_VERSION = "2026-03"  # 2026-03: QR code and ticks as PNG images (issue 8)
 
 # The QR code's PNG: pixels a module (16 mm for 37 modules: about 235 dpi, drawn unsmoothed).

@@ -2,6 +2,7 @@
 its first download is then a stored read. The task runs after the commit; a task that is late,
 lost or refused costs only time (the PDF is rendered on demand), never the signature."""
 
+import io
 import logging
 
 import pytest
@@ -148,3 +149,33 @@ def test_in_production_the_task_waits_in_the_database_for_the_worker(
     assert queued.status == "SUCCESSFUL"
     assert RenderedPdf.objects.filter(prescription=draft).exists()
     assert renders == [draft.pk]
+
+
+def test_after_a_change_of_the_form_every_running_prescription_is_queued_again(
+    issued_prescription, draft, prescriber, physiotherapist, patient, settings, monkeypatch
+):
+    renewed = factories.make_prescription(prescriber=prescriber, patient=patient)
+    renew(renewed, physiotherapist)
+    cancelled = factories.make_prescription(prescriber=prescriber, patient=patient)
+    Prescription.objects.filter(pk=cancelled.pk).update(status=Prescription.Status.CANCELLED)
+    expired = factories.make_prescription(prescriber=prescriber, patient=patient)
+    Prescription.objects.filter(pk=expired.pk).update(status=Prescription.Status.EXPIRED)
+    settings.TASKS = DATABASE
+    out = io.StringIO()
+
+    call_command("prerender_pdfs", stdout=out)
+
+    queued = {row["args"][0] for row in DBTaskResult.objects.values_list("args_kwargs", flat=True)}
+    assert queued == {str(issued_prescription.pk), str(renewed.pk)}  # running ones only
+    assert "2 PDF de prescription(s) en cours mis en file de rendu." in out.getvalue()
+
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    assert set(RenderedPdf.objects.values_list("prescription_id", flat=True)) == {
+        issued_prescription.pk,
+        renewed.pk,
+    }
+    # A new version of the form: each is rendered again, and the older copy kept.
+    monkeypatch.setattr(pdf, "TEMPLATE_VERSION", "test-next")
+    call_command("prerender_pdfs", stdout=io.StringIO())
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    assert RenderedPdf.objects.filter(prescription=issued_prescription).count() == 2
