@@ -29,6 +29,11 @@ def active_grants(user: User) -> QuerySet[CareTeamGrant]:
     return CareTeamGrant.objects.filter(user=user, revoked_at__isnull=True)
 
 
+def _sees_the_structure(user: User) -> bool:
+    """Whether `user` sees every patient of their structure (beside the patients granted)."""
+    return user.profession in STRUCTURE_WIDE_PROFESSIONS and bool(user.structure_id)
+
+
 def patients_visible_to(user: User) -> QuerySet[Patient]:
     """Every patient `user` may see; empty for an anonymous or inactive user (deny by default)."""
     patients = Patient.objects.all()
@@ -37,7 +42,7 @@ def patients_visible_to(user: User) -> QuerySet[Patient]:
     if user.is_superuser:
         return patients
     granted = Q(pk__in=active_grants(user).values("patient_id"))
-    if user.profession in STRUCTURE_WIDE_PROFESSIONS and user.structure_id:
+    if _sees_the_structure(user):
         if connection.vendor == "postgresql":
             # `structure OR id IN (subquery)` makes PostgreSQL scan every patient (a hashed
             # subplan cannot use an index); `id = ANY(ARRAY(subquery))` is computed once and
@@ -49,6 +54,30 @@ def patients_visible_to(user: User) -> QuerySet[Patient]:
             )
         return patients.filter(Q(structure_id=user.structure_id) | granted)
     return patients.filter(granted)
+
+
+def patients_visible_count(user: User, *, cap: int) -> int:
+    """How many patients `user` may see, counted up to `cap + 1` (the lists say « plus de »).
+
+    The same patients as `patients_visible_to`, counted in two parts (issue 8): counted at once,
+    `structure OR granted` makes PostgreSQL read the table until it has found `cap + 1` of them
+    (5,000 rows for 1,001 when the structure holds a fifth of the patients: 3-9 ms); apart, the
+    structure's patients are an index-only scan (0.2 ms) and the others granted are a few.
+    """
+    if not (
+        user.is_authenticated and user.is_active and not user.is_superuser
+    ) or not _sees_the_structure(user):
+        return patients_visible_to(user).order_by()[: cap + 1].count()
+    in_structure = Patient.objects.filter(structure_id=user.structure_id)[: cap + 1].count()
+    if in_structure > cap:
+        return in_structure
+    elsewhere = (
+        Patient.objects.filter(pk__in=active_grants(user).values("patient_id"))
+        .exclude(structure_id=user.structure_id)
+        .order_by()[: cap + 1 - in_structure]
+        .count()
+    )
+    return in_structure + elsewhere
 
 
 class _EqualsAny(Expression):

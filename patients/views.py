@@ -11,7 +11,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from apa_portal.pagination import keyset_page
+from apa_portal.pagination import CappedPaginator, keyset_page
 from audit.models import ReadAudit
 from prescriptions.selectors import prescriptions_visible_to, user_may_prescribe_for
 
@@ -21,6 +21,7 @@ from .selectors import (
     patient_duplicates,
     patient_get_for,
     patient_search,
+    patients_visible_count,
     patients_visible_to,
     user_may_edit_patient,
     user_may_see_nir,
@@ -51,6 +52,8 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         per_page=PAGE_SIZE,
         after=data.get("apres"),
         before=data.get("avant"),
+        # Without a search, the count of every patient the user may see (the fast way).
+        count=None if query else patients_visible_count(request.user, cap=CappedPaginator.cap),
     )
     context = {
         "page": page,

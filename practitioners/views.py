@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from apa_portal.pagination import CappedPaginator
-from patients.selectors import patients_visible_to
+from patients.selectors import patients_visible_count, patients_visible_to
 from prescriptions.models import Prescription
 from prescriptions.selectors import prescriptions_visible_to
 
@@ -36,7 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
     # Counted as the patient list counts them: up to 1,000 (« plus de 1 000 », issue 8).
-    patient_count = patients_visible_to(user).order_by()[: PATIENT_COUNT_CAP + 1].count()
+    patient_count = patients_visible_count(user, cap=PATIENT_COUNT_CAP)
     context = {
         "patient_count": patient_count,
         "patient_count_capped": patient_count > PATIENT_COUNT_CAP,

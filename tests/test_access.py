@@ -19,6 +19,7 @@ from patients.models import CareTeamGrant
 from patients.selectors import (
     patient_get_for,
     patient_search,
+    patients_visible_count,
     patients_visible_to,
     user_may_edit_patient,
     user_may_orient,
@@ -115,6 +116,45 @@ def test_an_anonymous_or_deactivated_user_sees_nothing(patient, prescriber):
     prescriber.save()
     assert not patients_visible_to(prescriber).exists()
     assert not prescriptions_visible_to(prescriber).exists()
+
+
+@pytest.mark.parametrize("cap", [1, 2, 3, 4, 1000])
+def test_the_fast_count_counts_exactly_the_visible_patients_up_to_its_cap(
+    cap,
+    structure,
+    other_structure,
+    prescriber,
+    structure_admin,
+    superuser,
+    physiotherapist,
+    outsider_physician,
+):
+    """`patients_visible_count` counts in two parts what `patients_visible_to` filters at once
+    (issue 8): both must agree, for every persona, around the cap."""
+    from django.contrib.auth.models import AnonymousUser
+
+    mine = factories.PatientFactory.create_batch(3, structure=structure)
+    elsewhere = factories.PatientFactory.create_batch(2, structure=other_structure)
+    for granted in (elsewhere[0], mine[0]):  # one outside the structure, one inside
+        patient_services.care_team_grant(
+            patient=granted, user=prescriber, reason=CareTeamGrant.Reason.PRESCRIBER
+        )
+    patient_services.care_team_grant(
+        patient=elsewhere[1], user=physiotherapist, reason=CareTeamGrant.Reason.LOOKUP
+    )
+    revoked = patient_services.care_team_grant(
+        patient=elsewhere[1], user=prescriber, reason=CareTeamGrant.Reason.LOOKUP
+    )
+    revoked.revoked_at = timezone.now()
+    revoked.save()
+    inactive = factories.UserFactory(
+        profession=Profession.PHYSICIAN, structure=structure, is_active=False
+    )
+    users = (prescriber, structure_admin, superuser, physiotherapist, outsider_physician)
+    for user in (*users, inactive, AnonymousUser()):
+        expected = min(patients_visible_to(user).count(), cap + 1)
+        assert patients_visible_count(user, cap=cap) == expected, getattr(user, "username", "")
+    assert patients_visible_to(prescriber).count() == 4  # the structure's 3 and one granted
 
 
 def test_the_search_never_returns_a_foreign_patient(

@@ -25,10 +25,11 @@ from prescriptions.models import Prescription, Renewal
 CEILINGS = {
     # + count of the page, the page of patients, unread notifications (navbar).
     "patient_search": ("physician", 7),
-    # + the same three.
-    "patient_list": ("physician", 7),
-    # + the values of the patient the page starts after (keyset pagination), and the same three.
-    "patient_list_deep": ("physician", 8),
+    # + the count in two parts (the structure's patients, the others granted: the second only
+    # while the first is under the cap, as here), the page of patients, unread notifications.
+    "patient_list": ("physician", 8),
+    # + the values of the patient the page starts after (keyset pagination), and the same four.
+    "patient_list_deep": ("physician", 9),
     # + the patient (structure, physician in charge), audit insert, situations, may the user
     # prescribe for this patient (an EXISTS), unread notifications, the prescriptions
     # (prescriber, renewal, assessment joined).
@@ -41,9 +42,9 @@ CEILINGS = {
     "prescription_detail": ("physician", 8),
     # + the prescription, audit insert, the stored original (RenderedPdf).
     "pdf_repeat": ("physician", 7),
-    # + patients count, unread notifications, the structure, the recent prescriptions and
-    # patients (three lists) and the renewals shown.
-    "home": ("physician", 11),
+    # + patients count (two parts, as the list's), unread notifications, the structure, the
+    # recent prescriptions and patients (three lists) and the renewals shown.
+    "home": ("physician", 12),
     # + count, unread count, the page.
     "notifications": ("physician", 7),
     # + the structure (staff) or unread notifications (physician), one aggregate per figure
