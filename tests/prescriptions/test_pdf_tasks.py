@@ -18,6 +18,16 @@ from tests.prescriptions.test_pdf import loaded, text_of
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The worker ends each task as it ends a request: `close_old_connections()` closes a connection
+# left inside a transaction. It runs here outside the test's transaction, as in production.
+WORKER_TEST = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _queued_tasks_never_run(settings):
+    """What the fixtures sign queues a task that never runs (even where the test commits), unless
+    the test picks another backend."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 
 
 class RefusingBackend(DummyBackend):
@@ -131,6 +141,7 @@ def test_a_download_while_the_task_runs_keeps_one_copy(issued_prescription, rend
     assert len(renders) == 1
 
 
+@WORKER_TEST
 def test_in_production_the_task_waits_in_the_database_for_the_worker(
     draft, prescriber, settings, renders, django_capture_on_commit_callbacks
 ):
@@ -151,6 +162,7 @@ def test_in_production_the_task_waits_in_the_database_for_the_worker(
     assert renders == [draft.pk]
 
 
+@WORKER_TEST
 def test_after_a_change_of_the_form_every_running_prescription_is_queued_again(
     issued_prescription, draft, prescriber, physiotherapist, patient, settings, monkeypatch
 ):
