@@ -19,8 +19,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from patients.models import EligibilitySituation, Patient
-from practitioners.models import User
+from patients.models import FULL_NAME_FIELDS, EligibilitySituation, Patient
+from practitioners.models import DISPLAY_NAME_FIELDS, User
 from prescriptions.models import Prescription, Renewal
 from prescriptions.rules import LimitationLevel, add_months
 from prescriptions.selectors import latest_confirmed_level
@@ -81,14 +81,8 @@ def dashboard_scope(user: User) -> DashboardScope | None:
 # (need-to-know: neither the NIR nor the contact details are read).
 LIST_FIELDS = (
     "reference",
-    "patient__birth_name",
-    "patient__used_name",
-    "patient__first_names",
-    "patient__sex",
-    "prescriber__username",
-    "prescriber__first_name",
-    "prescriber__last_name",
-    "prescriber__profession",
+    *(f"patient__{name}" for name in FULL_NAME_FIELDS),
+    *(f"prescriber__{name}" for name in DISPLAY_NAME_FIELDS),
 )
 
 
@@ -220,13 +214,17 @@ class DashboardFigures:
         return max(int(((now or timezone.now()) - self.computed_at).total_seconds() // 60), 0)
 
 
+def figures_cache_key(scope: DashboardScope, *, today: date) -> str:
+    return f"dashboard:figures:{scope.key}:{today.isoformat()}"
+
+
 def dashboard_figures(scope: DashboardScope, *, today: date) -> DashboardFigures:
     """The per-month, per-level and per-situation figures, cached per scope for a few minutes.
 
     They move slowly and cost most of the page (three aggregates over the scope); the cache
     (per scope and day) serves them for FIGURES_CACHE_SECONDS, and the page shows their age.
     """
-    key = f"dashboard:figures:{scope.key}:{today.isoformat()}"
+    key = figures_cache_key(scope, today=today)
     figures = cache.get(key)
     if figures is None:
         figures = DashboardFigures(

@@ -41,6 +41,10 @@ class Sex(models.TextChoices):
     MALE = "M", _("Homme")
 
 
+# What `Patient.full_name` reads: the columns a list must load (`.only()`) to print the name.
+FULL_NAME_FIELDS = ("birth_name", "used_name", "first_names", "sex")
+
+
 class Patient(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     structure = models.ForeignKey(

@@ -68,6 +68,10 @@ class Specialty(models.TextChoices):
     OTHER = "other", _("Autre spécialité")
 
 
+# What `User.display_name` reads: the columns a list must load (`.only()`) to print the name.
+DISPLAY_NAME_FIELDS = ("username", "first_name", "last_name", "profession")
+
+
 class User(AbstractUser):
     """A practitioner or a member of staff. Custom from the first migration."""
 

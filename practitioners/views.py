@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from apa_portal.pagination import CappedPaginator
+from patients.models import FULL_NAME_FIELDS
 from patients.selectors import patients_visible_count, patients_visible_to
 from prescriptions.models import Prescription
 from prescriptions.selectors import prescriptions_visible_to
@@ -19,10 +20,7 @@ ROW_FIELDS = (
     "current_end_date",
     "created_at",
     "updated_at",
-    "patient__birth_name",
-    "patient__used_name",
-    "patient__first_names",
-    "patient__sex",
+    *(f"patient__{name}" for name in FULL_NAME_FIELDS),
 )
 
 

@@ -25,9 +25,9 @@ from django.views.decorators.http import require_POST
 from apa_portal.pagination import CappedPaginator
 from audit.models import ReadAudit
 from audit.services import audit_read
-from patients.models import Patient
+from patients.models import FULL_NAME_FIELDS, Patient
 from patients.selectors import patient_get_for, user_may_edit_patient
-from practitioners.models import Profession
+from practitioners.models import DISPLAY_NAME_FIELDS, Profession
 
 from . import pdf, rules
 from .forms import CancelForm, PrescriptionForm
@@ -57,14 +57,8 @@ LIST_ROW_FIELDS = (
     "status",
     "prescribed_on",
     "current_end_date",
-    "patient__birth_name",
-    "patient__used_name",
-    "patient__first_names",
-    "patient__sex",
-    "prescriber__username",
-    "prescriber__first_name",
-    "prescriber__last_name",
-    "prescriber__profession",
+    *(f"patient__{name}" for name in FULL_NAME_FIELDS),
+    *(f"prescriber__{name}" for name in DISPLAY_NAME_FIELDS),
 )
 # R-L4 (binding, CSP D.1172-3, annexe 11-7-2), shown next to a severe limitation.
 SEVERE_SUPERVISION_SENTENCE = _(

@@ -126,15 +126,4 @@ def draft_prescription(prescriber, patient):
 @pytest.fixture
 def renewal(issued_prescription, physiotherapist):
     """The physiotherapist's renewal of `issued_prescription`, made on its end date (R-R3)."""
-    from prescriptions.models import Renewal
-    from prescriptions.services import prescription_renew
-
-    return prescription_renew(
-        prescription=issued_prescription,
-        physiotherapist=physiotherapist,
-        kind=Renewal.Kind.RENEWAL,
-        duration_months=3,
-        patient_agreement=True,
-        no_risk_attestation=True,
-        today=issued_prescription.end_date,
-    )
+    return factories.renew(issued_prescription, physiotherapist)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from patients.models import EligibilitySituation, Patient, Sex
 from practitioners.models import Profession, Specialty, Structure, User
 from prescriptions import services
-from prescriptions.models import Prescription
+from prescriptions.models import Prescription, Renewal
 from prescriptions.rules import ActivityType, Intensity, LimitationLevel
 
 
@@ -134,3 +134,24 @@ def make_prescription(
     if issue:
         prescription = services.prescription_issue(prescription=prescription, by=prescriber)
     return prescription
+
+
+def renew(
+    prescription: Prescription,
+    physiotherapist: User,
+    *,
+    today: date | None = None,
+    kind: str = Renewal.Kind.RENEWAL,
+    duration_months: int = 3,
+) -> Renewal:
+    """The physiotherapist's renewal (or adaptation) through the service, with the patient's
+    agreement and the attestation, on the prescription's end date (R-R3) unless `today`."""
+    return services.prescription_renew(
+        prescription=prescription,
+        physiotherapist=physiotherapist,
+        kind=kind,
+        duration_months=duration_months,
+        patient_agreement=True,
+        no_risk_attestation=True,
+        today=today or prescription.end_date,
+    )

@@ -7,8 +7,7 @@ from django.utils import timezone
 from dashboard.permissions import structure_admin_group
 from patients.models import Patient
 from practitioners.models import Structure, User
-from prescriptions import services
-from prescriptions.models import Prescription, Renewal
+from prescriptions.models import Prescription
 from tests import factories
 
 
@@ -41,15 +40,7 @@ def make_rows(
             start_date=today - timedelta(days=80),
         )
         if physiotherapist is not None and len(prescriptions) % 2 == 0:
-            services.prescription_renew(
-                prescription=prescription,
-                physiotherapist=physiotherapist,
-                kind=Renewal.Kind.RENEWAL,
-                duration_months=3,
-                patient_agreement=True,
-                no_risk_attestation=True,
-                today=today,
-            )
+            factories.renew(prescription, physiotherapist, today=today)
         prescriptions.append(prescription)
     return prescriptions
 

@@ -47,15 +47,7 @@ def _prescribe(prescriber, patient, on: date, months: int, level: int, **kwargs)
 
 
 def _renew(prescription, physiotherapist, on: date) -> Renewal:
-    return services.prescription_renew(
-        prescription=prescription,
-        physiotherapist=physiotherapist,
-        kind=Renewal.Kind.RENEWAL,
-        duration_months=3,
-        patient_agreement=True,
-        no_risk_attestation=True,
-        today=on,
-    )
+    return factories.renew(prescription, physiotherapist, today=on)
 
 
 @pytest.fixture
@@ -321,7 +313,7 @@ def test_the_printed_figures_are_those_of_each_scope_and_of_each_computation(
     # HTML of the older ones is still kept: the page prints the new ones.
     time_machine.shift(timedelta(minutes=1))
     scope = selectors.dashboard_scope(structure_admin)
-    cache.delete(f"dashboard:figures:{scope.key}:{timezone.localdate().isoformat()}")
+    cache.delete(selectors.figures_cache_key(scope, today=timezone.localdate()))
     client.force_login(structure_admin)
     response = client.get(url)
     assert _printed_figures(response) == _figures_of_context(response.context)

@@ -528,19 +528,6 @@ def test_a_refused_image_is_skipped_not_fetched_by_weasyprint(monkeypatch):
 
 
 # --- Kept originals (issue 8) -------------------------------------------------------------------
-@pytest.fixture
-def render_spy(monkeypatch):
-    calls = []
-    real = pdf.render_prescription_pdf
-
-    def spy(prescription, **kwargs):
-        calls.append(prescription.pk)
-        return real(prescription, **kwargs)
-
-    monkeypatch.setattr(pdf, "render_prescription_pdf", spy)
-    return calls
-
-
 def test_second_download_is_served_from_the_stored_original(issued_prescription, render_spy):
     first = pdf.prescription_pdf_bytes(loaded(issued_prescription))
     second = pdf.prescription_pdf_bytes(loaded(issued_prescription))
@@ -566,15 +553,7 @@ def test_a_renewal_renders_a_new_version_and_keeps_the_old_one(
     issued_prescription, physiotherapist, render_spy
 ):
     before = pdf.prescription_pdf_bytes(loaded(issued_prescription))
-    prescription_renew(
-        prescription=issued_prescription,
-        physiotherapist=physiotherapist,
-        kind=Renewal.Kind.RENEWAL,
-        duration_months=3,
-        patient_agreement=True,
-        no_risk_attestation=True,
-        today=issued_prescription.end_date,
-    )
+    factories.renew(issued_prescription, physiotherapist)
 
     after = pdf.prescription_pdf_bytes(loaded(issued_prescription))
     again = pdf.prescription_pdf_bytes(loaded(issued_prescription))

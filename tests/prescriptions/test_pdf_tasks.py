@@ -11,8 +11,8 @@ from django_tasks.backends.dummy import DummyBackend
 from django_tasks_db.models import DBTaskResult
 
 from prescriptions import pdf, tasks
-from prescriptions.models import Prescription, RenderedPdf, Renewal
-from prescriptions.services import prescription_issue, prescription_renew
+from prescriptions.models import Prescription, RenderedPdf
+from prescriptions.services import prescription_issue
 from tests import factories
 from tests.prescriptions.test_pdf import loaded, text_of
 
@@ -38,38 +38,12 @@ class RefusingBackend(DummyBackend):
 
 
 @pytest.fixture
-def renders(monkeypatch):
-    """Every render of the form, by prescription."""
-    calls = []
-    real = pdf.render_prescription_pdf
-
-    def spy(prescription, **kwargs):
-        calls.append(prescription.pk)
-        return real(prescription, **kwargs)
-
-    monkeypatch.setattr(pdf, "render_prescription_pdf", spy)
-    return calls
-
-
-@pytest.fixture
 def draft(prescriber, patient):
     return factories.make_prescription(prescriber=prescriber, patient=patient, issue=False)
 
 
-def renew(prescription, physiotherapist):
-    return prescription_renew(
-        prescription=prescription,
-        physiotherapist=physiotherapist,
-        kind=Renewal.Kind.RENEWAL,
-        duration_months=3,
-        patient_agreement=True,
-        no_risk_attestation=True,
-        today=prescription.end_date,
-    )
-
-
 def test_signing_renders_the_pdf_after_the_commit_and_the_download_reads_it(
-    draft, prescriber, settings, renders, django_capture_on_commit_callbacks
+    draft, prescriber, settings, render_spy, django_capture_on_commit_callbacks
 ):
     settings.TASKS = IMMEDIATE
     with django_capture_on_commit_callbacks() as callbacks:
@@ -79,31 +53,31 @@ def test_signing_renders_the_pdf_after_the_commit_and_the_download_reads_it(
     callbacks[0]()
 
     stored = RenderedPdf.objects.get(prescription=draft)
-    assert renders == [draft.pk]
+    assert render_spy == [draft.pk]
     served = pdf.prescription_pdf_bytes(loaded(draft))
     assert served == bytes(stored.pdf)
-    assert renders == [draft.pk]  # the first download rendered nothing
+    assert render_spy == [draft.pk]  # the first download rendered nothing
 
 
 def test_a_renewal_renders_the_new_version_in_the_background(
-    issued_prescription, physiotherapist, settings, renders, django_capture_on_commit_callbacks
+    issued_prescription, physiotherapist, settings, render_spy, django_capture_on_commit_callbacks
 ):
     settings.TASKS = IMMEDIATE
     before = pdf.prescription_pdf_bytes(loaded(issued_prescription))
 
     with django_capture_on_commit_callbacks(execute=True):
-        renew(issued_prescription, physiotherapist)
+        factories.renew(issued_prescription, physiotherapist)
 
-    assert len(renders) == 2
+    assert len(render_spy) == 2
     after = pdf.prescription_pdf_bytes(loaded(issued_prescription))
-    assert len(renders) == 2  # served as stored by the task
+    assert len(render_spy) == 2  # served as stored by the task
     assert after != before
     assert "MOREAU Julien" in text_of(after)  # R-R6: the physiotherapist's part is filled
     assert RenderedPdf.objects.filter(prescription=issued_prescription).count() == 2
 
 
 def test_a_queue_that_refuses_the_task_does_not_undo_the_signature(
-    draft, prescriber, settings, renders, caplog, django_capture_on_commit_callbacks
+    draft, prescriber, settings, render_spy, caplog, django_capture_on_commit_callbacks
 ):
     settings.TASKS = {"default": {"BACKEND": f"{__name__}.RefusingBackend"}}
     with (
@@ -117,11 +91,11 @@ def test_a_queue_that_refuses_the_task_does_not_undo_the_signature(
     assert "the queue is down" in caplog.text  # logged, not raised
     assert not RenderedPdf.objects.exists()
     content = pdf.prescription_pdf_bytes(loaded(draft))  # rendered on its first download
-    assert content.startswith(b"%PDF") and renders == [draft.pk]
+    assert content.startswith(b"%PDF") and render_spy == [draft.pk]
 
 
 def test_the_task_renders_a_version_once_and_skips_what_it_cannot_render(
-    issued_prescription, draft, renders
+    issued_prescription, draft, render_spy
 ):
     pk = str(issued_prescription.pk)
 
@@ -129,21 +103,21 @@ def test_the_task_renders_a_version_once_and_skips_what_it_cannot_render(
     assert tasks.prerender_prescription_pdf.call(pk) is False  # kept already
     assert tasks.prerender_prescription_pdf.call(str(draft.pk)) is False  # a draft: never kept
     assert tasks.prerender_prescription_pdf.call("00000000-0000-0000-0000-000000000000") is False
-    assert renders == [issued_prescription.pk]
+    assert render_spy == [issued_prescription.pk]
     assert RenderedPdf.objects.get().prescription_id == issued_prescription.pk
 
 
-def test_a_download_while_the_task_runs_keeps_one_copy(issued_prescription, renders):
+def test_a_download_while_the_task_runs_keeps_one_copy(issued_prescription, render_spy):
     served = pdf.prescription_pdf_bytes(loaded(issued_prescription))  # the download was first
 
     assert tasks.prerender_prescription_pdf.call(str(issued_prescription.pk)) is False
     assert bytes(RenderedPdf.objects.get().pdf) == served
-    assert len(renders) == 1
+    assert len(render_spy) == 1
 
 
 @WORKER_TEST
 def test_in_production_the_task_waits_in_the_database_for_the_worker(
-    draft, prescriber, settings, renders, django_capture_on_commit_callbacks
+    draft, prescriber, settings, render_spy, django_capture_on_commit_callbacks
 ):
     settings.TASKS = DATABASE
     with django_capture_on_commit_callbacks(execute=True):
@@ -159,7 +133,7 @@ def test_in_production_the_task_waits_in_the_database_for_the_worker(
     queued.refresh_from_db()
     assert queued.status == "SUCCESSFUL"
     assert RenderedPdf.objects.filter(prescription=draft).exists()
-    assert renders == [draft.pk]
+    assert render_spy == [draft.pk]
 
 
 @WORKER_TEST
@@ -167,7 +141,7 @@ def test_after_a_change_of_the_form_every_running_prescription_is_queued_again(
     issued_prescription, draft, prescriber, physiotherapist, patient, settings, monkeypatch
 ):
     renewed = factories.make_prescription(prescriber=prescriber, patient=patient)
-    renew(renewed, physiotherapist)
+    factories.renew(renewed, physiotherapist)
     cancelled = factories.make_prescription(prescriber=prescriber, patient=patient)
     Prescription.objects.filter(pk=cancelled.pk).update(status=Prescription.Status.CANCELLED)
     expired = factories.make_prescription(prescriber=prescriber, patient=patient)
