@@ -5,6 +5,11 @@ Behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto (see SECURE_P
 
 import os
 
+# The reverse proxies trusted for X-Forwarded-* (the same TRUSTED_PROXIES as the app's
+# kernel.http.client_ip); unset: gunicorn's own default (FORWARDED_ALLOW_IPS, else localhost).
+forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "").strip() or os.environ.get(
+    "FORWARDED_ALLOW_IPS", "127.0.0.1,::1"
+)
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 timeout = 30

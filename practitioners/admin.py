@@ -9,13 +9,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from dashboard.admin_tools import ClinicalRecordAdmin, StructureScopedAdmin
-from patients.rules import fold
+from kernel.admin import ClinicalRecordAdmin, StructureScopedAdmin
+from kernel.text import fold
 
 from .forms import PractitionerChangeForm, PractitionerCreationForm
 from .models import Structure, User
 
-EXERCISE_FIELDS = ["profession", "specialty", "rpps", "confirm_rpps", "structure"]
+# A tuple: the stubs type a fieldset's fields as list[str | list | tuple] or a tuple (covariant).
+EXERCISE_FIELDS = ("profession", "specialty", "rpps", "confirm_rpps", "structure")
 
 
 @admin.register(Structure)
@@ -49,6 +50,10 @@ class PractitionerAdmin(UserAdmin, StructureScopedAdmin):
         (None, {"fields": ["username", "password"]}),
         (_("Identité"), {"fields": ["first_name", "last_name", "email"]}),
         (_("Exercice"), {"fields": EXERCISE_FIELDS}),
+        (
+            _("Coordonnées professionnelles (imprimées sur le formulaire de prescription)"),
+            {"fields": ["professional_address", "professional_phone", "secure_email"]},
+        ),
         (
             _("Droits"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},

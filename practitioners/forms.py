@@ -4,14 +4,15 @@ R-ID1: an RPPS number is exactly 11 digits (a hard error); a failed Luhn check i
 warning, which the admin confirms by ticking « Je confirme ce numéro RPPS ».
 """
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
-from .rules import luhn_is_valid, rpps_format_is_valid
+from .rules import MSG_RPPS_FORMAT, luhn_is_valid, rpps_format_is_valid
 
-MSG_RPPS_FORMAT = _("Le numéro RPPS doit comporter exactement 11 chiffres.")
 MSG_RPPS_LUHN = _(
     "Attention : ce numéro RPPS ne passe pas le contrôle de la clé (algorithme de Luhn). "
     "Vérifiez-le. S'il est exact, cochez « Je confirme ce numéro RPPS » puis enregistrez."
@@ -30,7 +31,14 @@ def confirm_rpps_field() -> forms.BooleanField:
     )
 
 
-class RppsConfirmationMixin:
+# The mixin goes before a form class: mypy sees the form's attributes on it.
+if TYPE_CHECKING:
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
+
+
+class RppsConfirmationMixin(_FormBase):
     """clean_rpps() and clean() for a form with `rpps` and `confirm_rpps` fields."""
 
     def clean_rpps(self) -> str:
@@ -57,7 +65,8 @@ class RppsConfirmationMixin:
 class PractitionerCreationForm(RppsConfirmationMixin, AdminUserCreationForm):
     confirm_rpps = confirm_rpps_field()
 
-    class Meta(AdminUserCreationForm.Meta):
+    # The stubs do not declare these forms' Meta.
+    class Meta(AdminUserCreationForm.Meta):  # type: ignore[name-defined]
         model = User
         fields = (
             "username",
@@ -74,6 +83,6 @@ class PractitionerCreationForm(RppsConfirmationMixin, AdminUserCreationForm):
 class PractitionerChangeForm(RppsConfirmationMixin, UserChangeForm):
     confirm_rpps = confirm_rpps_field()
 
-    class Meta(UserChangeForm.Meta):
+    class Meta(UserChangeForm.Meta):  # type: ignore[name-defined]  # not in the stubs
         model = User
         fields = "__all__"

@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .rules import MSG_RPPS_DUPLICATE, MSG_RPPS_FORMAT, MSG_SPECIALTY_PHYSICIANS_ONLY
+
 
 class Structure(models.Model):
     """Where practitioners work: a hospital, a Maison Sport-Santé or a practice."""
@@ -40,6 +42,9 @@ class Profession(models.TextChoices):
     APA_TEACHER = "apa_teacher", _("Enseignant en activité physique adaptée")
     SPORTS_EDUCATOR = "sports_educator", _("Éducateur sportif")
     FEDERATION_CERTIFIED = "federation_certified", _("Titulaire d'une certification fédérale")
+    # The post-cancer pathway's professionals beside the APA ones (CSP R.1415-1-11, R-C3).
+    DIETITIAN = "dietitian", _("Diététicien")
+    PSYCHOLOGIST = "psychologist", _("Psychologue")
     ADMIN_STAFF = "admin_staff", _("Personnel administratif")
 
 
@@ -96,6 +101,17 @@ class User(AbstractUser):
         blank=True,
     )
 
+    # Printed on the PDF form, so that a physiotherapist can inform the prescriber (R-R7).
+    professional_address = models.CharField(
+        _("adresse professionnelle"), max_length=250, blank=True
+    )
+    professional_phone = models.CharField(_("téléphone professionnel"), max_length=20, blank=True)
+    secure_email = models.EmailField(
+        _("messagerie sécurisée de santé"),
+        blank=True,
+        help_text=_("Adresse MSSanté, par laquelle les autres professionnels vous informent."),
+    )
+
     history = HistoricalRecords()
 
     class Meta:
@@ -107,19 +123,22 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=Q(rpps="") | Q(rpps__regex=r"^[0-9]{11}$"),
                 name="user_rpps_11_digits",
-                violation_error_message=_("Le numéro RPPS doit comporter exactement 11 chiffres."),
+                violation_error_code="rpps_format",
+                violation_error_message=MSG_RPPS_FORMAT,
             ),
             models.UniqueConstraint(
                 fields=["rpps"],
                 condition=~Q(rpps=""),
                 name="user_rpps_unique",
-                violation_error_message=_("Ce numéro RPPS est déjà utilisé par un autre compte."),
+                violation_error_code="rpps_duplicate",
+                violation_error_message=MSG_RPPS_DUPLICATE,
             ),
             # Only physicians have a medical specialty.
             models.CheckConstraint(
                 condition=Q(profession=Profession.PHYSICIAN) | Q(specialty=""),
                 name="user_specialty_only_for_physicians",
-                violation_error_message=_("Seul un médecin a une spécialité."),
+                violation_error_code="specialty_physicians_only",
+                violation_error_message=MSG_SPECIALTY_PHYSICIANS_ONLY,
             ),
         ]
 

@@ -2,6 +2,13 @@
 
 import re
 
+from django.utils.translation import gettext_lazy as _
+
+# Messages of the rules the database enforces too: each written once, here.
+MSG_RPPS_FORMAT = _("Le numéro RPPS doit comporter exactement 11 chiffres.")
+MSG_RPPS_DUPLICATE = _("Ce numéro RPPS est déjà utilisé par un autre compte.")
+MSG_SPECIALTY_PHYSICIANS_ONLY = _("Seul un médecin a une spécialité.")
+
 # ASCII digits only, and no trailing newline (`$` and `\d` would let both through).
 RPPS_RE = re.compile(r"[0-9]{11}")
 

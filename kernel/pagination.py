@@ -1,6 +1,7 @@
-"""Pagination for lists at the scale of a region (issue 8, bench/RESULTS.md)."""
+"""Pagination for lists at the scale of a region (bench/RESULTS.md)."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -11,11 +12,13 @@ from django.utils.functional import cached_property
 class CappedPaginator(Paginator):
     """A paginator that counts at most `cap` rows.
 
-    Counting tens of thousands of visible rows costs more than the page itself (issue 8,
-    bench/RESULTS.md), and nobody pages past the first thousand: the filters narrow the list.
+    Counting tens of thousands of visible rows costs more than the page itself (bench/RESULTS.md),
+    and nobody pages past the first thousand: the filters narrow the list.
     The count stops after `cap + 1` rows, without sorting them.
     """
 
+    # A queryset only (it is counted with .order_by()), never a list.
+    object_list: QuerySet[Any]
     cap = 1000
 
     @cached_property
@@ -68,7 +71,8 @@ def keyset_page(
 ) -> KeysetPage:
     """The page of `queryset` that follows the row `after` (or precedes the row `before`).
 
-    Pagination by keyset (issue 8): a deep page reads `per_page` rows from where the previous
+    Pagination by keyset (bench/RESULTS.md): a deep page reads `per_page` rows from where the
+    previous
     one ended, through the index of `ordering`, instead of reading and skipping every row before
     it (`OFFSET`: 92 ms at page 400 of a structure's 20,000 patients, against 1.4 ms). Pages
     are asked from one row's primary key (never from its values: a name stays out of the
