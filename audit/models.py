@@ -16,7 +16,13 @@ class ReadAuditQuerySet(models.QuerySet):
 
 
 class ReadAudit(models.Model):
-    """Who viewed which patient page, prescription page, PDF or export, when and from where."""
+    """Who viewed which patient page, prescription page, PDF, export or list of patients, when
+    and from where (in the application and in the admin alike).
+
+    The records read are named by their ids, not by foreign keys: the audit sits below the apps
+    whose records it traces, and outlives them. `structure` is the structure that held the
+    record when it was read (the reader's for an export): its administrators see the entry.
+    """
 
     class Action(models.TextChoices):
         PATIENT_VIEW = "patient_view", _("Consultation du dossier patient")
@@ -24,6 +30,7 @@ class ReadAudit(models.Model):
         PRESCRIPTION_PDF = "prescription_pdf", _("Téléchargement du PDF")
         PRESCRIPTION_LOOKUP = "prescription_lookup", _("Accès par la référence (kinésithérapeute)")
         EXPORT = "export", _("Export")
+        PATIENT_LIST = "patient_list", _("Liste ou recherche de patients")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -32,23 +39,20 @@ class ReadAudit(models.Model):
         related_name="read_audits",
     )
     action = models.CharField(_("action"), max_length=30, choices=Action.choices)
-    patient = models.ForeignKey(
-        "patients.Patient",
-        verbose_name=_("patient"),
+    patient_id = models.UUIDField(_("patient"), null=True, blank=True)
+    prescription_id = models.UUIDField(_("prescription"), null=True, blank=True)
+    structure = models.ForeignKey(
+        "practitioners.Structure",
+        verbose_name=_("structure"),
         on_delete=models.PROTECT,
-        related_name="read_audits",
-        null=True,
-        blank=True,
-    )
-    prescription = models.ForeignKey(
-        "prescriptions.Prescription",
-        verbose_name=_("prescription"),
-        on_delete=models.PROTECT,
-        related_name="read_audits",
+        related_name="+",
         null=True,
         blank=True,
     )
     detail = models.CharField(_("détail"), max_length=250, blank=True)
+    # A list or search results page (PATIENT_LIST): the ids of the patients shown, separated by
+    # spaces, one entry per page shown (not one per row).
+    patient_ids = models.TextField(_("patients affichés"), blank=True)
     ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
     user_agent = models.CharField(_("navigateur"), max_length=250, blank=True)
     at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
@@ -60,8 +64,9 @@ class ReadAudit(models.Model):
         verbose_name_plural = _("journal des consultations")
         ordering = ["-at"]
         indexes = [
-            models.Index(fields=["patient", "-at"]),
+            models.Index(fields=["patient_id", "-at"], name="audit_reada_patient_2aba5a_idx"),
             models.Index(fields=["user", "-at"]),
+            models.Index(fields=["structure", "-at"], name="audit_structure_at_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,19 @@
 from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from apa_portal.forms import BootstrapFormMixin
+from kernel.forms import BootstrapFormMixin
+
+from .tasks import send_password_reset_email
+
+
+class LoginForm(BootstrapFormMixin, AuthenticationForm):
+    """The login form, rendered by crispy with the error summary of every form."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Identifiant")
 
 
 class TokenForm(BootstrapFormMixin, forms.Form):
@@ -20,3 +32,22 @@ class TokenForm(BootstrapFormMixin, forms.Form):
             }
         ),
     )
+
+
+class PasswordChangeForm(BootstrapFormMixin, auth_forms.PasswordChangeForm):
+    pass
+
+
+class PasswordResetForm(BootstrapFormMixin, auth_forms.PasswordResetForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("Adresse électronique")
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None) -> None:  # fmt: skip
+        """Queued (security.tasks): the request takes the same time, account or not."""
+        send_password_reset_email.enqueue(context["user"].pk, to_email)
+
+
+class SetPasswordForm(BootstrapFormMixin, auth_forms.SetPasswordForm):
+    pass

@@ -9,7 +9,7 @@ from django.utils.html import escape
 
 from dashboard.permissions import STRUCTURE_ADMIN_GROUP
 from patients.models import Patient
-from patients.services import MSG_NIR_KEY
+from patients.rules import MSG_NIR_KEY
 from practitioners.forms import (
     MSG_RPPS_FORMAT,
     MSG_RPPS_LUHN,
@@ -432,7 +432,7 @@ def test_a_structure_admin_registers_a_patient_in_their_structure_with_a_checked
 
 
 def test_the_row_checkbox_written_without_a_template_is_djangos_own(patient, issued_prescription):
-    """dashboard.admin_tools.CsvExportAdmin.action_checkbox (issue 8) keeps Django's markup,
+    """kernel.admin.CsvExportAdmin.action_checkbox (bench/RESULTS.md) keeps Django's markup,
     on which the admin's JavaScript (select all, counter) depends."""
     from django.contrib import admin
     from django.contrib.admin import ModelAdmin
@@ -460,3 +460,101 @@ def test_the_admin_asks_to_name_the_other_risk_factor_as_the_services_do(
     saved = client.post(url, named)
     assert saved.status_code == 302
     assert Patient.objects.get(birth_name="Nouvelle").other_risk_factor == "Travail posté"
+
+
+def test_the_admin_speaks_french_in_its_sections_lists_and_search_box(client, superuser):
+    client.force_login(superuser)
+    index = client.get(reverse("admin:index")).content.decode()
+    for english in ("Axes", "Otp_Totp", "TOTP devices", "Task Results", "Tasks Database"):
+        assert english not in index, english
+    for french in ("Tentatives de connexion", "Double authentification", "Tâches de fond"):
+        assert french in index, french
+    page = client.get(reverse("admin:prescriptions_prescription_changelist")).content.decode()
+    assert "<h1>Prescriptions</h1>" in page
+    assert "Sélectionnez l" not in page
+    assert '<label for="searchbar" class="search-label">' in page and "Rechercher</label>" in page
+
+
+def _admin_form_data(response) -> dict:
+    """What the change page would post back unchanged: the form's fields and the inlines'
+    management forms."""
+    data = {}
+    form = response.context["adminform"].form
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if isinstance(value, list | tuple):
+            data[name] = [str(v) for v in value]
+            continue
+        if value is not None and not isinstance(value, bool | str | int):
+            value = field.widget.format_value(value)
+        if value is None or value is False:
+            continue
+        data[name] = "on" if value is True else value
+    for inline in response.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        for name in management.fields:
+            value = management[name].value()
+            data[f"{inline.formset.prefix}-{name}"] = "" if value is None else value
+    return data
+
+
+def test_a_superuser_cannot_change_who_signs_a_draft_for_whom_nor_its_date_or_status(
+    client, superuser, structure, outsider_physician, draft_prescription
+):
+    """R-P1, R-P4: prescriber, patient, dates and status of a draft are the services' only; a
+    superuser who could set them would let another physician sign the draft, backdated."""
+    other_physician = factories.PhysicianFactory(username="autre-medecin", structure=structure)
+    other_patient = factories.PatientFactory(structure=structure)
+    client.force_login(superuser)
+    url = reverse("admin:prescriptions_prescription_change", args=[draft_prescription.pk])
+    response = client.get(url)
+    form = response.context["adminform"].form
+    for name in ("patient", "prescriber", "prescribed_on", "start_date", "status"):
+        assert name not in form.fields, name  # shown read-only, not as inputs
+    data = _admin_form_data(response)
+    data.update(
+        {
+            "prescriber": str(other_physician.pk),
+            "patient": str(other_patient.pk),
+            "prescribed_on": "01/01/2020",
+            "start_date": "01/01/2020",
+            "status": Prescription.Status.ISSUED,
+            "recommendations_text": "Corrigé dans l'administration",
+            "_save": "Enregistrer",
+        }
+    )
+    posted = client.post(url, data)
+    assert posted.status_code == 302, posted.context["adminform"].form.errors
+    before = draft_prescription
+    after = Prescription.objects.get(pk=draft_prescription.pk)
+    assert after.recommendations_text == "Corrigé dans l'administration"  # the post was saved
+    assert after.prescriber_id == before.prescriber_id
+    assert after.patient_id == before.patient_id
+    assert after.prescribed_on == before.prescribed_on
+    assert after.start_date == before.start_date
+    assert after.status == Prescription.Status.DRAFT
+
+
+def test_every_admin_of_a_clinical_record_records_its_reads():
+    """The admins whose pages show a patient's record, a prescription or a part of one call the
+    read audit (kernel.admin.AuditedReadAdmin and the app's `record_read`); a new admin of such
+    a model without it fails here."""
+    from django.contrib import admin as django_admin
+
+    from kernel.admin import AuditedReadAdmin
+    from patients.models import CareTeamGrant
+    from prescriptions.models import (
+        LimitationAssessment,
+        PrescriptionAccess,
+        Renewal,
+    )
+
+    clinical = {Patient, CareTeamGrant, Prescription, LimitationAssessment, Renewal}
+    clinical.add(PrescriptionAccess)
+    from programmes.models import Attendance, Enrolment, FollowUp, Referral
+
+    clinical |= {Referral, Enrolment, Attendance, FollowUp}
+    for model in clinical:
+        model_admin = django_admin.site._registry[model]
+        assert isinstance(model_admin, AuditedReadAdmin), model.__name__
+        assert type(model_admin).record_read is not AuditedReadAdmin.record_read, model.__name__

@@ -3,7 +3,7 @@
 django-simple-history saves the form posted on a version's page (`history_form_view`) even with
 `SIMPLE_HISTORY_REVERT_DISABLED = True`: an issued prescription would be edited in place
 (R-P4, CSP D.1172-2) and a patient's record overwritten outside the services. Every history
-admin refuses the POST (dashboard.admin_tools), a superuser's too; nothing changes, no history
+admin refuses the POST (kernel.admin), a superuser's too; nothing changes, no history
 row is added.
 """
 
@@ -119,10 +119,29 @@ def test_reverting_a_patient_to_an_old_version_is_refused(superuser_client, pati
     assert type(patient).objects.get(pk=patient.pk).city == "Villeurbanne"
 
 
-def test_every_history_admin_of_the_project_refuses_a_post(superuser_client, renewal, patient):
+def test_every_history_admin_of_the_project_refuses_a_post(
+    superuser_client, renewal, patient, apa_teacher
+):
     """Walks the admin site: a history admin added later is covered, or this test says so."""
+    from bilans.services import exit_bilan_save  # noqa: PLC0415
+    from dispensing.services import patient_orient  # noqa: PLC0415
+
     factories.make_prescription(prescriber=renewal.prescription.prescriber, patient=patient)
     care_team_grant(patient=patient, user=renewal.physiotherapist, reason="orientation")
+    factories.look_up(renewal.prescription, renewal.physiotherapist)
+    factories.make_pathway(  # the post-cancer pathway's records (pathway.admin)
+        patient,
+        prescriber=patient.physician_in_charge,
+        structure=patient.structure,
+        professional=factories.ApaTeacherFactory(structure=patient.structure),
+        by=factories.UserFactory(structure=patient.structure),
+    )
+    # The bilans (bilans.admin): an entry bilan, a compte rendu, an exit bilan.
+    patient_orient(patient=patient, professional=apa_teacher, by=renewal.prescription.prescriber)
+    entry = factories.make_entry_bilan(patient, apa_teacher)
+    factories.make_report(patient, apa_teacher)
+    exit_bilan_save(entry=entry, author=apa_teacher, values=factories.bilan_values())
+    _a_group_programme(patient, renewal.prescription.prescriber)
     checked = []
     for model, model_admin in admin.site._registry.items():
         if not isinstance(model_admin, SimpleHistoryAdmin):
@@ -138,3 +157,19 @@ def test_every_history_admin_of_the_project_refuses_a_post(superuser_client, ren
         assert _snapshot(obj) == before, model.__name__
         checked.append(model.__name__)
     assert {"Patient", "Prescription", "SupervisionRule", "User", "Renewal"} <= set(checked)
+    assert {"Tariff", "Convention", "CancerEpisode", "PathwayPrescription", "Booking"} <= set(
+        checked
+    )
+    assert {"EntryBilan", "ProgressReport", "ExitBilan"} <= set(checked)
+
+
+def _a_group_programme(patient, prescriber) -> None:
+    """An offer with a referral, an enrolment, its sessions, follow-ups and an attendance."""
+    from programmes.services import attendance_record, enrolment_create, referral_send
+
+    teacher = factories.ApaTeacherFactory(username="eapa-historique")
+    offer = factories.make_offer(structure=teacher.structure, supervisors=[teacher])
+    prescription = factories.make_prescription(prescriber=prescriber, patient=patient)
+    referral = referral_send(prescription=prescription, offer=offer, by=prescriber)
+    enrolment = enrolment_create(referral=referral, goals="Objectif", by=teacher)
+    attendance_record(session=offer.sessions.first(), enrolment=enrolment, present=True, by=teacher)

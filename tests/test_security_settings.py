@@ -1,10 +1,13 @@
 """Authentication hardening, production settings, headers, error pages and the audit's
-immutability (issue 5)."""
+immutability (README, « Qui voit quoi »)."""
 
+import functools
 import os
 import subprocess
 import sys
+import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,12 +19,14 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.urls import path, reverse
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AppendOnlyError, ReadAudit
 from audit.services import audit_read
 from practitioners.models import Profession
+from prescriptions import seal
 from security import services as security_services
 from tests import factories
 
@@ -125,7 +130,7 @@ def test_an_admin_without_a_device_must_enrol_before_anything(
     assert response.url.startswith(reverse("security:otp_setup"))
     page = client.get(response.url)
     assert page.status_code == 200
-    assert "data:image/svg+xml;base64," in page.content.decode()
+    assert 'src="data:image/svg+xml' in page.content.decode()  # segno's own data URI
     device = TOTPDevice.objects.get(user=structure_admin, confirmed=False)
     assert client.post(reverse("security:otp_setup"), {"token": "000000"}).status_code == 400
     response = client.post(
@@ -146,6 +151,10 @@ def test_a_superuser_must_give_a_code_and_the_admin_refuses_an_unverified_sessio
     page = client.post(reverse("security:otp_verify"), {"token": "123456"})
     assert page.status_code == 400
     assert "Ce code n&#x27;est pas valide" in page.content.decode()
+    # The delay django-otp sets after a wrong code (1 s, tests/test_security_hardening.py) passes.
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_timestamp=timezone.now() - timedelta(seconds=2)
+    )
     response = client.post(
         reverse("security:otp_verify"), {"token": _code(device), "next": "/admin/"}
     )
@@ -272,11 +281,26 @@ def test_no_template_has_inline_script_or_style():
 
 
 # --- Production settings --------------------------------------------------------------------------
+SEAL_PASSWORD = "production-seal-password-for-the-tests"
+
+
+@functools.cache
+def _seal_p12() -> str:
+    """A PKCS#12 sealing certificate, as production reads it from APA_PDF_SEAL_P12."""
+    p12, _pem = seal.make_development_pkcs12(password=SEAL_PASSWORD.encode())
+    handle, path = tempfile.mkstemp(prefix="apa-seal-", suffix=".p12")
+    with os.fdopen(handle, "wb") as out:
+        out.write(p12)
+    return path
+
+
 def _production_env(**extra) -> dict:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"))
+        if not k.startswith(
+            ("DJANGO_", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "APA_PDF_SEAL")
+        )
     }
     env.update(
         DJANGO_ENV="production",
@@ -284,9 +308,23 @@ def _production_env(**extra) -> dict:
         ALLOWED_HOSTS="apa.example.fr",
         DATABASE_URL="sqlite:////tmp/apa-deploy-check.sqlite3",
         CACHE_URL="rediscache://127.0.0.1:6379/1",
+        SITE_URL="https://apa.example.fr",
+        APA_PDF_SEAL_P12=_seal_p12(),
+        APA_PDF_SEAL_PASSWORD=SEAL_PASSWORD,
         **extra,
     )
     return env
+
+
+def _check(env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_check_deploy_is_clean_with_production_settings():
@@ -315,6 +353,46 @@ def test_production_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_site_url():
+    # Every printed QR code would point to 127.0.0.1 otherwise.
+    env = _production_env()
+    env.pop("SITE_URL")
+    result = _check(env)
+    assert result.returncode != 0
+    assert "SITE_URL must be set in production" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "missing, message",
+    [
+        ("APA_PDF_SEAL_P12", "APA_PDF_SEAL_P12 must name the PKCS#12 file"),
+        ("APA_PDF_SEAL_PASSWORD", "APA_PDF_SEAL_PASSWORD must be set in production"),
+    ],
+)
+def test_production_refuses_to_start_sealing_without_the_certificate(missing, message):
+    env = _production_env()
+    env.pop(missing)
+    result = _check(env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_refuses_a_certificate_path_that_is_not_a_file():
+    env = _production_env()
+    env["APA_PDF_SEAL_P12"] = "/nonexistent/seal.p12"
+    result = _check(env)
+    assert result.returncode != 0
+    assert "APA_PDF_SEAL_P12 must name the PKCS#12 file" in result.stderr
+
+
+def test_production_starts_without_a_certificate_when_sealing_is_off():
+    env = _production_env(APA_PDF_SEAL="false")
+    env.pop("APA_PDF_SEAL_P12")  # nor its password: sealing is off
+    env.pop("APA_PDF_SEAL_PASSWORD")
+    result = _check(env)
+    assert result.returncode == 0, result.stderr
 
 
 def test_sql_is_never_logged():
@@ -358,7 +436,7 @@ def test_a_missing_csrf_token_gets_a_french_403(prescriber):
 
 def test_a_403_page_is_french(client, prescriber):
     client.force_login(prescriber)
-    response = client.get(reverse("patients:supervised"))
+    response = client.get(reverse("dispensing:supervised"))
     assert response.status_code == 403
     assert "Accès refusé" in response.content.decode()
 
@@ -404,13 +482,17 @@ def test_a_page_view_records_exactly_one_read(client, prescriber, patient, issue
     client.get(reverse("patients:detail", kwargs={"pk": patient.pk}))
     client.get(reverse("prescriptions:detail", kwargs={"pk": issued_prescription.pk}))
     client.get(reverse("prescriptions:pdf", kwargs={"pk": issued_prescription.pk}))
-    client.get(reverse("patients:list"))  # a list is not a record: not audited
-    reads = list(ReadAudit.objects.values_list("action", "patient_id", "prescription_id"))
+    # A list is one read for the page, naming the patients it shows (not one per row).
+    client.get(reverse("patients:list"))
+    reads = list(
+        ReadAudit.objects.values_list("action", "patient_id", "prescription_id", "patient_ids")
+    )
     assert sorted(reads) == sorted(
         [
-            (ReadAudit.Action.PATIENT_VIEW, patient.pk, None),
-            (ReadAudit.Action.PRESCRIPTION_VIEW, patient.pk, issued_prescription.pk),
-            (ReadAudit.Action.PRESCRIPTION_PDF, patient.pk, issued_prescription.pk),
+            (ReadAudit.Action.PATIENT_VIEW, patient.pk, None, ""),
+            (ReadAudit.Action.PRESCRIPTION_VIEW, patient.pk, issued_prescription.pk, ""),
+            (ReadAudit.Action.PRESCRIPTION_PDF, patient.pk, issued_prescription.pk, ""),
+            (ReadAudit.Action.PATIENT_LIST, None, None, str(patient.pk)),
         ]
     )
     # From where: the address and the browser, nothing of the patient in the detail.
@@ -440,7 +522,7 @@ def test_an_admin_answers_who_opened_this_file_this_month(
     response = client.get(url)
     assert response.status_code == 200
     rows = list(response.context["cl"].queryset)
-    assert [(r.user, r.patient) for r in rows] == [(prescriber, patient)]
+    assert [(r.user, r.patient_id) for r in rows] == [(prescriber, patient.pk)]
     # « Ce mois-ci », and by user.
     changelist = reverse("admin:audit_readaudit_changelist")
     page = client.get(changelist)
@@ -454,6 +536,25 @@ def test_an_admin_answers_who_opened_this_file_this_month(
     assert client.post(reverse("admin:audit_readaudit_delete", args=[entry.pk])).status_code == 403
     assert client.get(reverse("admin:audit_readaudit_change", args=[entry.pk])).status_code == 200
     # Another structure's read is not even reachable by its URL.
-    foreign_entry = ReadAudit.objects.get(patient=foreign)
+    foreign_entry = ReadAudit.objects.get(patient_id=foreign.pk)
     response = client.get(reverse("admin:audit_readaudit_change", args=[foreign_entry.pk]))
     assert response.status_code == 302  # the admin's "does not exist" redirect
+
+
+def test_the_admin_shows_no_totp_secret_even_to_a_superuser(client):
+    root = factories.UserFactory(username="racine", is_staff=True, is_superuser=True)
+    victim = factories.PhysicianFactory(username="victime")
+    device = TOTPDevice.objects.create(user=victim, name="app", confirmed=True)
+    client.force_login(root)
+    page = client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert device.key not in html
+    assert security_services.base32_secret(device).replace(" ", "") not in html
+    assert "otpauth://" not in html
+    assert client.get(
+        reverse("admin:otp_totp_totpdevice_config", args=[device.pk])
+    ).status_code in (
+        403,
+        404,
+    )
