@@ -1,47 +1,30 @@
-"""Admin of patients: accent-insensitive search, structure scope, streamed CSV export."""
+"""Admin of patients: accent-insensitive search, structure scope, validation and saves through
+the patients' services. The prescriptions app extends this admin with what it knows of the
+patient (the limitation level, the prescriptions, the CSV export): prescriptions.admin."""
+
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from dashboard import exports
-from dashboard.admin_tools import ClinicalRecordAdmin, CsvExportAdmin, ReadOnlyInline
-from dashboard.selectors import NOT_ASSESSED
-from prescriptions.models import Prescription
-from prescriptions.rules import LimitationLevel
-from prescriptions.selectors import latest_confirmed_level
+from audit.admin import readaudit_changelist_for_patient
+from audit.models import ReadAudit
+from audit.services import audit_read
+from kernel.admin import ADMIN_PAGE_LIST, AuditedReadAdmin, ClinicalRecordAdmin
 
 from . import rules
 from .models import CareTeamGrant, EligibilitySituation, Patient
-from .selectors import parse_french_date
-from .services import (
-    MSG_BIRTH_DATE,
-    MSG_NIR_FORMAT,
-    MSG_NIR_KEY,
-    MSG_OTHER_RISK_FACTOR,
-    patient_prescriptions_follow_structure,
-)
+from .selectors import patient_term_q
+from .services import patient_errors, patient_save
 
 
-def folded_name_q(term: str, field: str = "search_name") -> Q:
-    """A word of the folded names starts with `term`, accents and case ignored ("hel" -> Hélène).
-
-    `search_name` holds the folded names separated by spaces; on PostgreSQL a trigram index
-    (patients migration 0004) serves these LIKE queries.
-    """
-    folded = rules.fold(term)
-    return Q(**{f"{field}__startswith": folded}) | Q(**{f"{field}__contains": f" {folded}"})
-
-
-def patient_term_q(term: str, prefix: str = "") -> Q:
-    """One word of an admin search on patients: a name, a birth date or a NIR."""
-    birth_date = parse_french_date(term)
-    if birth_date is not None:
-        return Q(**{f"{prefix}birth_date": birth_date})
-    q = folded_name_q(term, f"{prefix}search_name")
+def patient_admin_term_q(term: str, prefix: str = "") -> Q:
+    """One word of an admin search on patients: the front office's (`patient_term_q`: a name,
+    a birth date, a month) or the start of a NIR."""
+    q = patient_term_q(term, prefix)
     compact = rules.nir_normalize(term)
     if len(compact) >= 13 and compact[:1].isdigit():
         q |= Q(**{f"{prefix}nir__startswith": compact})
@@ -49,8 +32,8 @@ def patient_term_q(term: str, prefix: str = "") -> Q:
 
 
 class PatientAdminForm(forms.ModelForm):
-    """The same checks as patients.services: R-ID2 NIR key, a plausible birth date, the other
-    risk factor named (patients.rules)."""
+    """The patient's fields, validated by the patients' services (`services.patient_errors`:
+    R-ID2 NIR key, a plausible birth date, the other risk factor named), as on the pages."""
 
     # Typed as printed on the carte Vitale, spaces included; stored compact (15 characters).
     nir = forms.CharField(
@@ -81,69 +64,22 @@ class PatientAdminForm(forms.ModelForm):
             "physician_in_charge",
         ]
 
-    def clean_nir(self) -> str:
-        nir = self.cleaned_data.get("nir", "")
-        if not nir:
-            return ""
-        try:
-            return rules.nir_validate(nir)  # R-ID2
-        except rules.NirError as exc:
-            message = MSG_NIR_KEY if exc.reason == "key" else MSG_NIR_FORMAT
-            raise forms.ValidationError(message) from exc
-
-    def clean_birth_date(self):
-        birth_date = self.cleaned_data.get("birth_date")
-        if birth_date and not rules.birth_date_is_plausible(birth_date, today=timezone.localdate()):
-            raise forms.ValidationError(MSG_BIRTH_DATE)
-        return birth_date
-
     def clean(self):
         cleaned = super().clean()
-        situations = cleaned.get("situations") or ()
-        if rules.other_risk_factor_is_missing(
-            (s.code for s in situations), cleaned.get("other_risk_factor") or ""
-        ):
-            self.add_error("other_risk_factor", MSG_OTHER_RISK_FACTOR)
+        # The services' checks, on what was typed (a field that fails them is then left out of
+        # the model's own validation, as Django does for any field in error).
+        probe = Patient(
+            pk=self.instance.pk,
+            nir=cleaned.get("nir") or "",
+            birth_date=cleaned.get("birth_date"),
+            other_risk_factor=cleaned.get("other_risk_factor") or "",
+        )
+        errors = patient_errors(probe, cleaned.get("situations") or ())
+        for field, field_errors in errors.items():
+            self.add_error(field if field in self.fields else None, field_errors)
+        if "nir" not in errors and "nir" in cleaned:
+            cleaned["nir"] = probe.nir  # compacted by the check
         return cleaned
-
-
-class LatestLevelFilter(admin.SimpleListFilter):
-    """R-L2: the level the physician confirmed on the patient's latest signed prescription."""
-
-    title = _("limitation fonctionnelle")
-    parameter_name = "limitation"
-
-    def lookups(self, request, model_admin):
-        return [
-            *((str(v), label) for v, label in LimitationLevel.choices),
-            ("aucune", NOT_ASSESSED),
-        ]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == "aucune":
-            return queryset.filter(latest_level__isnull=True)
-        if value in {str(v) for v in LimitationLevel.values}:
-            return queryset.filter(latest_level=int(value))
-        return queryset
-
-
-class PrescriptionInline(ReadOnlyInline, admin.TabularInline):
-    model = Prescription
-    fields = ["reference_link", "status", "prescribed_on", "end_date", "prescriber"]
-    verbose_name_plural = _("prescriptions")
-    ordering = ["-prescribed_on"]
-
-    @admin.display(description=_("référence"))
-    def reference_link(self, obj: Prescription):
-        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.reference)
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("prescriber")
-        if not request.user.is_superuser:
-            # Drafts are their prescriber's only (prescriptions.selectors).
-            queryset = queryset.exclude(status=Prescription.Status.DRAFT)
-        return queryset
 
 
 @admin.register(EligibilitySituation)
@@ -158,8 +94,23 @@ class EligibilitySituationAdmin(admin.ModelAdmin):
         return False
 
 
+def audit_patient_read(request, patient: Patient, *, page: str) -> None:
+    """An admin page showed `patient`'s record (the NIR with it)."""
+    audit_read(request, action=ReadAudit.Action.PATIENT_VIEW, patient=patient, detail=page)
+
+
+def audit_patients_listed(request, patient_ids) -> None:
+    """An admin list showed these patients: one entry for the page."""
+    audit_read(
+        request,
+        action=ReadAudit.Action.PATIENT_LIST,
+        patients_shown=patient_ids,
+        detail=ADMIN_PAGE_LIST,
+    )
+
+
 @admin.register(Patient)
-class PatientAdmin(CsvExportAdmin, ClinicalRecordAdmin):
+class PatientAdmin(AuditedReadAdmin, ClinicalRecordAdmin):
     form = PatientAdminForm
     list_display = [
         "full_name_display",
@@ -167,14 +118,13 @@ class PatientAdmin(CsvExportAdmin, ClinicalRecordAdmin):
         "sex",
         "structure",
         "physician_in_charge",
-        "latest_level_display",
         "created_at",
     ]
     list_select_related = ["structure", "physician_in_charge"]
-    list_filter = [
+    # Typed as ModelAdmin declares it: prescriptions.admin extends this list.
+    list_filter: ClassVar[list[Any]] = [
         "structure",
         "sex",
-        LatestLevelFilter,
         "situations",
         ("created_at", admin.DateFieldListFilter),
     ]
@@ -186,7 +136,6 @@ class PatientAdmin(CsvExportAdmin, ClinicalRecordAdmin):
     autocomplete_fields = ["structure", "physician_in_charge"]
     filter_horizontal = ["situations"]
     # No date_hierarchy: it scans every visible patient on each page (bench/RESULTS.md).
-    inlines = [PrescriptionInline]
     fieldsets = [
         (
             _("Identité"),
@@ -201,12 +150,16 @@ class PatientAdmin(CsvExportAdmin, ClinicalRecordAdmin):
     ]
     readonly_fields = ["consultations"]
 
+    def record_read(self, request, obj: Patient, *, page: str) -> None:
+        audit_patient_read(request, obj, page=page)
+
+    def record_list_read(self, request, objects: list[Patient]) -> None:
+        audit_patients_listed(request, (patient.pk for patient in objects))
+
     @admin.display(description=_("consultations du dossier"))
     def consultations(self, obj: Patient):
         if obj.pk is None:
             return "–"
-        from audit.admin import readaudit_changelist_for_patient
-
         return format_html(
             '<a href="{}">{}</a>',
             readaudit_changelist_for_patient(obj),
@@ -216,17 +169,6 @@ class PatientAdmin(CsvExportAdmin, ClinicalRecordAdmin):
     @admin.display(description=_("patient"), ordering="birth_name")
     def full_name_display(self, obj: Patient) -> str:
         return obj.full_name
-
-    @admin.display(description=_("limitation (dernière retenue)"), ordering="latest_level")
-    def latest_level_display(self, obj: Patient) -> str:
-        if obj.latest_level is None:
-            return "–"
-        # A str, not the lazy label: the admin compares a cell's value with each of its five
-        # empty values, and each comparison of a lazy string translates it again (issue 8).
-        return str(LimitationLevel(obj.latest_level).label)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(latest_level=latest_confirmed_level())
 
     def get_list_filter(self, request):
         if request.user.is_superuser:
@@ -244,40 +186,37 @@ class PatientAdmin(CsvExportAdmin, ClinicalRecordAdmin):
         # The structure that registered the patient is set once, to the admin's own.
         return [*self.readonly_fields, "structure"]
 
-    def get_search_results(self, request, queryset, search_term):
-        """Every word must match: "hel dup" and "helene" find Hélène Dupont."""
-        for term in search_term.split():
-            queryset = queryset.filter(patient_term_q(term))
-        return queryset, False
+    def search_term_q(self, term: str) -> Q:
+        return patient_admin_term_q(term)
 
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
             if not request.user.is_superuser:
                 obj.structure_id = request.user.structure_id
-        super().save_model(request, obj, form, change)
-        if change:  # a superuser may move the patient: its prescriptions follow (same transaction)
-            patient_prescriptions_follow_structure(obj)
-
-    def export_csv_response(self, request, queryset, *, count, filters):
-        return exports.patients_csv(request, queryset, count=count, filters=filters)
+        # The services' one path (a superuser may move the patient: its prescriptions follow).
+        patient_save(patient=obj, situations=form.cleaned_data.get("situations") or ())
 
 
 @admin.register(CareTeamGrant)
-class CareTeamGrantAdmin(ClinicalRecordAdmin):
+class CareTeamGrantAdmin(AuditedReadAdmin, ClinicalRecordAdmin):
     structure_field = "patient__structure"
-    list_display = ["patient", "user", "reason", "prescription", "granted_at", "revoked_at"]
-    list_select_related = ["patient", "user", "prescription"]
+    list_display = ["patient", "user", "reason", "granted_at", "revoked_at"]
+    list_select_related = ["patient", "user"]
     list_filter = ["reason", ("revoked_at", admin.EmptyFieldListFilter)]
     date_hierarchy = "granted_at"
     search_fields = ["patient__search_name"]
-    autocomplete_fields = ["patient", "user", "prescription", "granted_by"]
+    autocomplete_fields = ["patient", "user", "granted_by"]
 
-    def get_search_results(self, request, queryset, search_term):
-        for term in search_term.split():
-            queryset = queryset.filter(
-                patient_term_q(term, "patient__")
-                | Q(user__last_name__icontains=term)
-                | Q(user__rpps=term)
-            )
-        return queryset, False
+    def record_read(self, request, obj: CareTeamGrant, *, page: str) -> None:
+        audit_patient_read(request, obj.patient, page=page)
+
+    def record_list_read(self, request, objects: list[CareTeamGrant]) -> None:
+        audit_patients_listed(request, (grant.patient_id for grant in objects))
+
+    def search_term_q(self, term: str) -> Q:
+        return (
+            patient_admin_term_q(term, "patient__")
+            | Q(user__last_name__icontains=term)
+            | Q(user__rpps=term)
+        )

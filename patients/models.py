@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kernel.text import fold
+
 from . import rules
 
 
@@ -114,19 +116,21 @@ class Patient(models.Model):
                 fields=["nir"],
                 condition=~Q(nir=""),
                 name="patient_nir_unique",
-                violation_error_message=_("Un patient avec ce NIR existe déjà."),
+                violation_error_code="nir_duplicate",
+                violation_error_message=rules.MSG_NIR_DUPLICATE,
             ),
             models.CheckConstraint(
                 condition=Q(nir="") | Q(nir__regex=r"^[0-9]{5}([0-9]{2}|2A|2B)[0-9]{8}$"),
                 name="patient_nir_format",
-                violation_error_message=_("Le NIR doit comporter 15 caractères."),
+                violation_error_code="nir_format",
+                violation_error_message=rules.MSG_NIR_FORMAT,
             ),
         ]
         indexes = [
             models.Index(fields=["structure", "birth_name"]),
             # The lists' order (ordering above): the first page of a structure's 20,000
-            # patients is read in order instead of sorted (issue 8: 17 ms → 0.3 ms), and any
-            # later page from where the previous one ended (apa_portal.pagination.keyset_page).
+            # patients is read in order instead of sorted (17 ms → 0.3 ms), and any
+            # later page from where the previous one ended (kernel.pagination.keyset_page).
             models.Index(fields=["birth_name", "first_names", "id"], name="patient_name_id_idx"),
         ]
 
@@ -134,7 +138,7 @@ class Patient(models.Model):
         return self.full_name
 
     def save(self, *args, **kwargs) -> None:
-        self.search_name = rules.fold(
+        self.search_name = fold(
             " ".join(filter(None, [self.birth_name, self.used_name, self.first_names]))
         )
         if kwargs.get("update_fields") is not None:
@@ -157,6 +161,15 @@ class Patient(models.Model):
         return f"{name} {self.first_names}"
 
     @property
+    def list_name(self) -> str:
+        """The name in a list sorted by birth name (the model's ordering): the birth name first,
+        the used name after it, so that the list reads in the order it is sorted."""
+        name = f"{self.birth_name.upper()} {self.first_names}"
+        if self.used_name and self.used_name.casefold() != self.birth_name.casefold():
+            name += f" (nom d'usage : {self.used_name.upper()})"
+        return name
+
+    @property
     def nir_display(self) -> str:
         return rules.nir_format(self.nir) if self.nir else ""
 
@@ -164,14 +177,28 @@ class Patient(models.Model):
 class CareTeamGrant(models.Model):
     """An explicit membership of a patient's care team beyond the registering structure.
 
-    The prescriber, a physiotherapist who looked the prescription up, or a professional the
-    patient is oriented to. Never deleted: revoking sets `revoked_at`.
+    The prescriber, a physiotherapist who looked one of the patient's prescriptions up (the
+    prescriptions app keeps which one: `prescriptions.PrescriptionAccess`), a professional
+    the patient is oriented to, or a professional of a group programme the patient is referred
+    to or enrolled in (PROGRAMME: granted by the referral, revoked when no open referral or
+    active enrolment of the patient keeps them in a team). Never deleted: revoking sets
+    `revoked_at`.
     """
 
     class Reason(models.TextChoices):
         PRESCRIBER = "prescriber", _("Prescripteur")
         LOOKUP = "lookup", _("Recherche de la prescription (kinésithérapeute)")
         ORIENTATION = "orientation", _("Orientation vers un professionnel de l'APA")
+        PROGRAMME = "programme", _("Orientation vers un programme collectif")
+
+    # The memberships that open every signed prescription of the patient; a look-up opens only
+    # the prescription that was looked up (need-to-know).
+    WHOLE_RECORD_REASONS = (Reason.PRESCRIBER, Reason.ORIENTATION, Reason.PROGRAMME)
+    # The memberships that make a dispensing professional follow the patient (« Mes patients
+    # orientés », the bilans and comptes rendus of D.1172-5): a direct orientation
+    # (dispensing) or a group programme's team (programmes). Each is granted and ended by its
+    # own service only.
+    ORIENTED_REASONS = (Reason.ORIENTATION, Reason.PROGRAMME)
 
     patient = models.ForeignKey(
         Patient, verbose_name=_("patient"), on_delete=models.PROTECT, related_name="grants"
@@ -183,15 +210,6 @@ class CareTeamGrant(models.Model):
         related_name="care_grants",
     )
     reason = models.CharField(_("motif"), max_length=20, choices=Reason.choices)
-    prescription = models.ForeignKey(
-        "prescriptions.Prescription",
-        verbose_name=_("prescription"),
-        on_delete=models.PROTECT,
-        related_name="grants",
-        null=True,
-        blank=True,
-        help_text=_("Pour une recherche par un kinésithérapeute : la seule prescription visible."),
-    )
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("accordé par"),
@@ -210,14 +228,9 @@ class CareTeamGrant(models.Model):
         verbose_name_plural = _("accès aux dossiers patients")
         constraints = [
             models.UniqueConstraint(
-                fields=["patient", "user", "reason", "prescription"],
-                condition=Q(prescription__isnull=False),
-                name="careteamgrant_unique_per_prescription",
-            ),
-            models.UniqueConstraint(
                 fields=["patient", "user", "reason"],
-                condition=Q(prescription__isnull=True),
-                name="careteamgrant_unique_per_patient",
+                name="careteamgrant_unique_per_reason",
+                violation_error_code="careteamgrant_unique_per_reason",
             ),
         ]
 

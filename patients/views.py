@@ -1,51 +1,54 @@
-"""Patient pages: the searchable list, the record with its prescriptions' timeline, and the
-create / edit form (identity, eligibility R-E1). Thin: reads through selectors, writes through
-services."""
+"""Patient pages: the searchable list, the record (identity, eligibility R-E1, and the sections
+the apps above add), and the create / edit form. Thin: reads through selectors, writes through
+services, access through `access`, reads of a record recorded by `audit_read`."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from apa_portal.pagination import CappedPaginator, keyset_page
 from audit.models import ReadAudit
-from prescriptions.selectors import prescriptions_visible_to, user_may_prescribe_for
+from audit.services import audit_read
+from kernel.pagination import CappedPaginator, keyset_page
+from practitioners.http import AuthenticatedHtmxRequest, AuthenticatedRequest
 
+from . import access, rules
 from .forms import MSG_CONFIRM_NOT_DUPLICATE, PatientForm
 from .models import Patient
+from .record import record_sections
 from .selectors import (
     patient_duplicates,
-    patient_get_for,
+    patient_get_visible,
     patient_search,
     patients_visible_count,
     patients_visible_to,
-    user_may_edit_patient,
-    user_may_see_nir,
 )
 from .services import patient_create, patient_update
 
 PAGE_SIZE = 25
-PATIENT_ORDER = tuple(Patient._meta.ordering)  # a total order: the keyset of the list
+# A total order: the keyset of the list (Patient.Meta sets it; the stubs allow None).
+PATIENT_ORDER = tuple(Patient._meta.ordering)  # type: ignore[arg-type]
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def patient_list(request: HttpRequest) -> HttpResponse:
+def patient_list(request: AuthenticatedHtmxRequest) -> HttpResponse:
     """The patients the user may see, searched as the user types (htmx) or on submit (no JS).
 
-    No patient data in URLs (issue 5): the search terms travel in a POST body only, never in
-    the query string, a pushed history entry or a link, so neither the browser's history nor
-    an access log holds a name or a birth date. A GET shows the first page without search;
-    the other pages are asked by POST too (the query and the key of a patient in the body).
+    No patient data in URLs: the search terms travel in a POST body only, never in the query
+    string, a pushed history entry or a link, so neither the browser's history nor an access log
+    holds a name or a birth date. A GET shows the first page without search; the other pages are
+    asked by POST too (the query and the key of a patient in the body).
     """
     data = request.POST if request.method == "POST" else {}
     query = data.get("q", "").strip()[:100]
     patients = patient_search(patients_visible_to(request.user), query)
-    # Pages by keyset (issue 8): "Suivants" starts after the last patient shown, "Précédents"
-    # ends before the first one, at the same cost on any page of 20,000 patients.
+    # Pages by keyset: "Suivants" starts after the last patient shown, "Précédents" ends before
+    # the first one, at the same cost on any page of 20,000 patients (bench/RESULTS.md).
     page = keyset_page(
         patients,
         ordering=PATIENT_ORDER,
@@ -55,10 +58,18 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         # Without a search, the count of every patient the user may see (the fast way).
         count=None if query else patients_visible_count(request.user, cap=CappedPaginator.cap),
     )
+    # One entry per page shown (the first page, a search, a next page), naming the patients on
+    # it; never the search terms (they may be a name).
+    audit_read(
+        request,
+        action=ReadAudit.Action.PATIENT_LIST,
+        patients_shown=(patient.pk for patient in page.object_list),
+        detail="recherche" if query else "",
+    )
     context = {
         "page": page,
         "query": query,
-        "may_create": user_may_create_patient(request.user),
+        "may_create": access.may_create_patient(request.user),
     }
     template = (
         "patients/_patient_results.html"
@@ -71,38 +82,31 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def patient_detail(request: HttpRequest, pk) -> HttpResponse:
-    patient = patient_get_for(request, pk)
-    prescriptions = (
-        prescriptions_visible_to(request.user)
-        .filter(patient=patient)
-        .select_related("prescriber", "renewal", "assessment")
-        .order_by("-prescribed_on", "-created_at")
-    )
+def patient_detail(request: AuthenticatedRequest, pk) -> HttpResponse:
+    patient = patient_get_visible(user=request.user, pk=pk)
+    audit_read(request, action=ReadAudit.Action.PATIENT_VIEW, patient=patient)
+    sections = record_sections(request, patient)
     context = {
         "patient": patient,
         "situations": list(patient.situations.all()),
-        "prescriptions": prescriptions,
-        "may_see_nir": user_may_see_nir(request.user),
-        "may_edit": user_may_edit_patient(request.user, patient),
-        # R-P1 and need-to-know: a physician of the patient's care team (as the services check).
-        "may_prescribe": user_may_prescribe_for(request.user, patient),
+        "may_see_nir": access.may_see_nir(request.user),
+        "may_edit": access.may_edit_patient(request.user, patient),
+        "sections": sections,
+        "actions": [action for section in sections for action in section.actions],
     }
     return render(request, "patients/patient_detail.html", context)
 
 
-def user_may_create_patient(user) -> bool:
-    """Whoever may edit a patient of their own structure may register one there."""
-    if user.is_superuser:
-        return True
-    return user.structure_id is not None and user_may_edit_patient(
-        user, Patient(structure_id=user.structure_id)
-    )
-
-
-def patient_create_view(request: HttpRequest) -> HttpResponse:
-    if not user_may_create_patient(request.user):
-        raise PermissionDenied
+def patient_create_view(request: AuthenticatedRequest) -> HttpResponse:
+    if not access.may_create_patient(request.user):
+        raise PermissionDenied(access.MSG_MAY_NOT_CREATE)
+    if request.method == "POST" and "prefill" in request.POST:
+        # From the search that found nobody: its terms start the form (in a POST body only).
+        initial = rules.patient_initial_from_search(request.POST["prefill"][:100])
+        form = PatientForm(initial=initial, user=request.user)
+        return render(
+            request, "patients/patient_form.html", {"form": form, "duplicates": [], "patient": None}
+        )
     form = PatientForm(request.POST if request.method == "POST" else None, user=request.user)
     duplicates: list[Patient] = []
     if request.method == "POST" and form.is_valid():
@@ -112,13 +116,16 @@ def patient_create_view(request: HttpRequest) -> HttpResponse:
                 with transaction.atomic():
                     patient = patient_create(
                         created_by=request.user,
+                        data=form.patient_data(),
                         situations=form.selected_situations(),
-                        **form.service_fields(),
                     )
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
                 messages.success(request, _("Le patient a été enregistré."))
+                if "then_prescribe" in request.POST and request.user.is_physician:
+                    # "Enregistrer et prescrire": straight to the new prescription (R-P1).
+                    return redirect(f"{reverse('prescriptions:create')}?patient={patient.pk}")
                 return redirect(patient)
     return render(
         request,
@@ -127,12 +134,11 @@ def patient_create_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def patient_update_view(request: HttpRequest, pk) -> HttpResponse:
-    patient = patient_get_for(
-        request, pk, audit=ReadAudit.Action.PATIENT_VIEW if request.method == "GET" else None
-    )
-    if not user_may_edit_patient(request.user, patient):
-        raise PermissionDenied
+def patient_update_view(request: AuthenticatedRequest, pk) -> HttpResponse:
+    patient = patient_get_visible(user=request.user, pk=pk)
+    if not access.may_edit_patient(request.user, patient):
+        raise PermissionDenied(access.MSG_MAY_NOT_EDIT)
+    audit_read(request, action=ReadAudit.Action.PATIENT_VIEW, patient=patient)
     form = PatientForm(
         request.POST if request.method == "POST" else None, instance=patient, user=request.user
     )
@@ -144,8 +150,8 @@ def patient_update_view(request: HttpRequest, pk) -> HttpResponse:
                 with transaction.atomic():
                     patient = patient_update(
                         patient=patient,
+                        data=form.patient_data(),
                         situations=form.selected_situations(),
-                        **form.service_fields(),
                     )
             except ValidationError as exc:
                 form.add_service_errors(exc)
@@ -159,7 +165,7 @@ def patient_update_view(request: HttpRequest, pk) -> HttpResponse:
     )
 
 
-def _duplicates(request: HttpRequest, form: PatientForm, *, exclude_pk) -> list[Patient]:
+def _duplicates(request: AuthenticatedRequest, form: PatientForm, *, exclude_pk) -> list[Patient]:
     """Patients that look like this one, unless the user confirmed it is another person.
 
     A warning, not a refusal. Only the patients the user may see are named (need-to-know); on
@@ -179,5 +185,8 @@ def _duplicates(request: HttpRequest, form: PatientForm, *, exclude_pk) -> list[
         ).filter(pk__in=patients_visible_to(request.user).values("pk"))[:10]
     )
     if found:
-        form.add_error("confirm_not_duplicate", MSG_CONFIRM_NOT_DUPLICATE)
+        form.add_error(
+            "confirm_not_duplicate",
+            ValidationError(MSG_CONFIRM_NOT_DUPLICATE, code="possible_duplicate"),
+        )
     return found

@@ -5,9 +5,10 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from audit.models import ReadAudit
-from patients import services as patient_services
+from dispensing import services as orientation_services
 from patients.models import CareTeamGrant
 from practitioners.models import Profession
+from prescriptions.models import Prescription
 from prescriptions.rules import LimitationLevel
 from tests import factories
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _url(patient) -> str:
-    return reverse("patients:orientation", kwargs={"pk": patient.pk})
+    return reverse("dispensing:orientation", kwargs={"pk": patient.pk})
 
 
 def test_a_physician_orients_the_patient_from_the_page(
@@ -48,7 +49,7 @@ def test_a_refused_orientation_is_explained_next_to_the_field_and_stores_nothing
     client.force_login(prescriber)
     response = client.post(_url(patient), {"professional": apa_teacher.pk})
     assert response.status_code == 400
-    assert escape(str(patient_services.MSG_ORIENT_SEVERE)) in response.content.decode()
+    assert escape(str(orientation_services.MSG_ORIENT_SEVERE)) in response.content.decode()
     assert "is-invalid" in response.content.decode()
     assert not CareTeamGrant.objects.filter(user=apa_teacher).exists()
 
@@ -56,11 +57,11 @@ def test_a_refused_orientation_is_explained_next_to_the_field_and_stores_nothing
 def test_ending_an_orientation_from_the_page(
     client, issued_prescription, patient, structure_admin, apa_teacher, prescriber
 ):
-    grant = patient_services.patient_orient(
+    grant = orientation_services.patient_orient(
         patient=patient, professional=apa_teacher, by=prescriber
     )
     client.force_login(structure_admin)
-    url = reverse("patients:orientation_end", kwargs={"pk": patient.pk, "grant_id": grant.pk})
+    url = reverse("dispensing:orientation_end", kwargs={"pk": patient.pk, "grant_id": grant.pk})
     assert client.get(url).status_code == 405
     assert client.post(url).status_code == 302
     grant.refresh_from_db()
@@ -70,7 +71,7 @@ def test_ending_an_orientation_from_the_page(
 def test_the_orientation_page_is_refused_to_the_others(
     client, issued_prescription, patient, prescriber, apa_teacher, outsider_physician
 ):
-    patient_services.patient_orient(patient=patient, professional=apa_teacher, by=prescriber)
+    orientation_services.patient_orient(patient=patient, professional=apa_teacher, by=prescriber)
     client.force_login(apa_teacher)  # sees the patient, may not orient
     assert client.get(_url(patient)).status_code == 403
     client.force_login(outsider_physician)  # does not even see the patient
@@ -83,7 +84,7 @@ def test_the_orientation_page_read_is_audited_once(
 ):
     client.force_login(prescriber)
     client.get(_url(patient))
-    assert ReadAudit.objects.filter(patient=patient, detail="orientation").count() == 1
+    assert ReadAudit.objects.filter(patient_id=patient.pk, detail="orientation").count() == 1
 
 
 # --- « Mes patients orientés » --------------------------------------------------------------
@@ -95,7 +96,7 @@ def _oriented_patients(n, *, structure, prescriber, teacher, level=LimitationLev
             patient=patient,
             assessment=factories.assessment_data(confirmed_level=level),
         )
-        patient_services.patient_orient(patient=patient, professional=teacher, by=prescriber)
+        orientation_services.patient_orient(patient=patient, professional=teacher, by=prescriber)
 
 
 def test_the_dispenser_sees_the_level_and_whether_they_may_supervise_never_the_nir(
@@ -109,9 +110,11 @@ def test_the_dispenser_sees_the_level_and_whether_they_may_supervise_never_the_n
             locomotor=LimitationLevel.SEVERE, confirmed_level=LimitationLevel.SEVERE
         ),
     )
-    patient_services.patient_orient(patient=patient, professional=physiotherapist, by=prescriber)
+    orientation_services.patient_orient(
+        patient=patient, professional=physiotherapist, by=prescriber
+    )
     client.force_login(physiotherapist)
-    response = client.get(reverse("patients:supervised"))
+    response = client.get(reverse("dispensing:supervised"))
     html = response.content.decode()
     assert response.status_code == 200
     assert patient.full_name in html
@@ -130,7 +133,7 @@ def test_an_apa_teacher_is_told_when_the_table_does_not_let_them_supervise(
         level=LimitationLevel.MODERATE, profession=Profession.APA_TEACHER
     ).delete()
     client.force_login(apa_teacher)
-    html = client.get(reverse("patients:supervised")).content.decode()
+    html = client.get(reverse("dispensing:supervised")).content.decode()
     assert "<strong>Non</strong>, selon le tableau d'encadrement en vigueur" in html
 
 
@@ -140,15 +143,37 @@ def test_the_supervised_list_queries_do_not_grow(
     _oriented_patients(2, structure=structure, prescriber=prescriber, teacher=apa_teacher)
     client.force_login(apa_teacher)
     # 1 session, 2 user, 3 savepoint (ATOMIC_REQUESTS), 4 count, 5 patients with their level
-    # (subquery), 6 supervision rules, 7 release savepoint
-    with django_assert_max_num_queries(7):
-        assert client.get(reverse("patients:supervised")).status_code == 200
+    # (subquery), 6 supervision rules, 7 the read audit's insert (one for the page, naming its
+    # patients), 8 the menu's unread notifications, 9 release savepoint
+    with django_assert_max_num_queries(9):
+        assert client.get(reverse("dispensing:supervised")).status_code == 200
     _oriented_patients(5, structure=structure, prescriber=prescriber, teacher=apa_teacher)
-    with django_assert_max_num_queries(7):
-        response = client.get(reverse("patients:supervised"))
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("dispensing:supervised"))
     assert len(response.context["rows"]) == 7
 
 
 def test_the_supervised_page_is_for_dispensers(client, prescriber):
     client.force_login(prescriber)
-    assert client.get(reverse("patients:supervised")).status_code == 403
+    assert client.get(reverse("dispensing:supervised")).status_code == 403
+
+
+def test_an_ended_prescription_is_shown_with_its_status_and_end_and_not_supervisable(
+    client, structure, prescriber, apa_teacher
+):
+    patient = factories.PatientFactory(structure=structure)
+    prescription = factories.make_prescription(
+        prescriber=prescriber,
+        patient=patient,
+        assessment=factories.assessment_data(confirmed_level=LimitationLevel.MINIMAL),
+    )
+    orientation_services.patient_orient(patient=patient, professional=apa_teacher, by=prescriber)
+    client.force_login(apa_teacher)
+    html = client.get(reverse("dispensing:supervised")).content.decode()
+    end = prescription.current_end_date.strftime("%d/%m/%Y")
+    assert f"Émise, jusqu&#x27;au {end}" in html or f"Émise, jusqu'au {end}" in html
+    assert "Oui" in html
+    Prescription.objects.filter(pk=prescription.pk).update(status=Prescription.Status.EXPIRED)
+    html = client.get(reverse("dispensing:supervised")).content.decode()
+    assert f"Échue, terminée le {end}" in html
+    assert "<strong>Non</strong> : prescription échue." in html

@@ -4,13 +4,18 @@ from datetime import date
 
 import pytest
 
+from kernel.text import fold
 from patients.rules import (
     NirError,
     birth_date_is_plausible,
-    fold,
+    has_short_year,
+    name_search_words,
     nir_format,
     nir_normalize,
     nir_validate,
+    parse_date,
+    parse_month,
+    patient_initial_from_search,
 )
 from patients.selectors import parse_french_date
 
@@ -127,3 +132,81 @@ def test_fold_ignores_case_and_accents():
 )
 def test_french_dates_are_read_day_first(text, expected):
     assert parse_french_date(text) == expected
+
+
+# --- Dates and names as typed -------------------------------------------------------------------
+@pytest.mark.parametrize("typed", ["14/5/61", "14/05/61", "1-2-3", "01.01.001"])
+def test_a_year_typed_on_fewer_than_four_digits_is_recognised(typed):
+    assert has_short_year(typed)
+
+
+@pytest.mark.parametrize("typed", ["14/05/1961", "1961-05-14", "14051961", "hello", "05/1961"])
+def test_a_full_year_or_something_else_is_not_a_short_year(typed):
+    assert not has_short_year(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("12/03/1956", date(1956, 3, 12)),
+        ("12-3-1956", date(1956, 3, 12)),
+        ("12.03.1956", date(1956, 3, 12)),
+        ("12031956", date(1956, 3, 12)),
+        ("1956-03-12", date(1956, 3, 12)),
+        ("31/02/1956", None),
+        ("12/03/56", None),
+        ("dupont", None),
+        ("123", None),
+    ],
+)
+def test_a_date_is_read_with_or_without_separators(typed, expected):
+    assert parse_date(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("03/1956", (1956, 3)),
+        ("3-1956", (1956, 3)),
+        ("031956", (1956, 3)),
+        ("13/1956", None),
+        ("03/56", None),
+        ("12/03/1956", None),
+    ],
+)
+def test_a_month_of_a_year_is_read_for_the_search(typed, expected):
+    assert parse_month(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("jean pierre", ["jean", "pierre"]),
+        ("Jean-Pierre", ["jean", "pierre"]),
+        ("JEAN‑PIERRE", ["jean", "pierre"]),
+        ("d'Artagnan", ["d", "artagnan"]),
+        ("Hélène", ["helene"]),
+    ],
+)
+def test_hyphens_spaces_case_and_accents_do_not_matter_in_a_name(typed, expected):
+    assert name_search_words(typed) == expected
+
+
+def test_a_search_that_found_nobody_starts_the_new_patients_form():
+    assert patient_initial_from_search("dupont hélène 12/03/1956") == {
+        "birth_name": "DUPONT",
+        "first_names": "Hélène",
+        "birth_date": date(1956, 3, 12),
+    }
+    assert patient_initial_from_search("03/1956 martin") == {"birth_name": "MARTIN"}
+    assert patient_initial_from_search("") == {}
+
+
+@pytest.mark.parametrize(
+    "typed", ["²/1956", "12/²/1956", "１２/０３/１９５６", "٠٣/١٩٥٦", "99999999", "999999"]
+)
+def test_odd_digits_never_raise(typed):
+    parse_date(typed)
+    parse_month(typed)
+    has_short_year(typed)
+    patient_initial_from_search(typed)

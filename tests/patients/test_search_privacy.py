@@ -1,4 +1,4 @@
-"""No patient data in URLs (issue 5): the in-app patient search is posted, never put in a URL.
+"""No patient data in URLs: the in-app patient search is posted, never put in a URL.
 
 A name typed in a query string lands in the browser's history, in bookmarks, in the Referer
 sent to the next page and in every access log on the way; a POST body does not. So the search
@@ -93,9 +93,10 @@ def test_the_search_form_posts_without_pushing_a_url(client, prescriber, patient
     assert field["hx-trigger"] == "input changed delay:250ms, search"
     assert "hx-get" not in field and "hx-push-url" not in field and "hx-replace-url" not in field
     assert not [a for _, a in markup.attributes if "hx-push-url" in a or "hx-replace-url" in a]
-    # Accessible: a visible label, results announced politely.
+    # Accessible: a visible label, the count of results (only) announced politely.
     assert markup.tags("label", **{"for": field["id"]})
-    assert markup.tags("div", id="patient-results", **{"aria-live": "polite"})
+    assert markup.tags("p", id="patient-results-status", **{"aria-live": "polite"})
+    assert not markup.tags("div", id="patient-results", **{"aria-live": "polite"})
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])

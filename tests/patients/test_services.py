@@ -7,18 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from kernel.errors import all_error_codes, error_codes
 from patients.models import EligibilitySituation, Patient, Sex
 from patients.selectors import patient_duplicates, patient_search
-from patients.services import (
-    MSG_BIRTH_DATE,
-    MSG_NIR_DUPLICATE,
-    MSG_NIR_FORMAT,
-    MSG_NIR_KEY,
-    MSG_NO_STRUCTURE,
-    MSG_OTHER_RISK_FACTOR,
-    patient_create,
-    patient_update,
-)
+from patients.services import PatientData, patient_create, patient_update
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -102,10 +94,9 @@ def test_an_other_risk_factor_must_be_named(prescriber):
             patient_create(
                 created_by=prescriber,
                 situations=situations("rf_other"),
-                other_risk_factor=text,
-                **identity(),
+                data=PatientData(other_risk_factor=text, **identity()),
             )
-        assert exc.value.message_dict == {"other_risk_factor": [MSG_OTHER_RISK_FACTOR]}
+        assert error_codes(exc.value) == {"other_risk_factor": ["other_risk_factor"]}
     assert not Patient.objects.exists()
 
 
@@ -113,8 +104,7 @@ def test_a_named_other_risk_factor_is_recorded(prescriber):
     patient = patient_create(
         created_by=prescriber,
         situations=situations("rf_other", "rf_sedentary"),
-        other_risk_factor="Travail posté",
-        **identity(),
+        data=PatientData(other_risk_factor="Travail posté", **identity()),
     )
     assert set(patient.situations.values_list("code", flat=True)) == {"rf_other", "rf_sedentary"}
     assert patient.other_risk_factor == "Travail posté"
@@ -122,8 +112,10 @@ def test_a_named_other_risk_factor_is_recorded(prescriber):
 
 def test_adding_the_other_risk_factor_on_update_needs_its_name(patient):
     with pytest.raises(ValidationError) as exc:
-        patient_update(patient=patient, situations=situations("rf_other"))
-    assert exc.value.message_dict == {"other_risk_factor": [MSG_OTHER_RISK_FACTOR]}
+        patient_update(
+            patient=patient, situations=situations("rf_other"), data=factories.patient_data(patient)
+        )
+    assert error_codes(exc.value) == {"other_risk_factor": ["other_risk_factor"]}
     patient.refresh_from_db()
     assert list(patient.situations.values_list("code", flat=True)) == ["ald"]
 
@@ -135,8 +127,7 @@ def test_a_patient_is_registered_in_the_creators_structure_with_a_compact_nir(pr
     patient = patient_create(
         created_by=prescriber,
         situations=situations("ald"),
-        nir="2 95 10 99 126 111 93",
-        **identity(),
+        data=PatientData(nir="2 95 10 99 126 111 93", **identity()),
     )
     patient.refresh_from_db()
     assert patient.nir == VALID_NIR
@@ -146,13 +137,15 @@ def test_a_patient_is_registered_in_the_creators_structure_with_a_compact_nir(pr
 
 
 def test_a_nir_is_optional(prescriber):
-    patient = patient_create(created_by=prescriber, **identity())
+    patient = patient_create(created_by=prescriber, data=PatientData(**identity()))
     assert patient.nir == ""
 
 
 @pytest.mark.parametrize("nir", [CORSE_DU_SUD_NIR, HAUTE_CORSE_NIR, "1 62 01 2a 123 004 93"])
 def test_a_corsican_nir_is_accepted(prescriber, nir):
-    patient = patient_create(created_by=prescriber, nir=nir, **identity(sex=Sex.MALE))
+    patient = patient_create(
+        created_by=prescriber, data=PatientData(nir=nir, **identity(sex=Sex.MALE))
+    )
     assert patient.nir in (CORSE_DU_SUD_NIR, HAUTE_CORSE_NIR)
 
 
@@ -161,36 +154,40 @@ def test_a_corsican_nir_is_accepted(prescriber, nir):
 )
 def test_a_nir_with_a_wrong_key_is_refused_with_a_clear_message(prescriber, nir):
     with pytest.raises(ValidationError) as exc:
-        patient_create(created_by=prescriber, nir=nir, **identity())
-    assert exc.value.message_dict == {"nir": [MSG_NIR_KEY]}
+        patient_create(created_by=prescriber, data=PatientData(nir=nir, **identity()))
+    assert error_codes(exc.value) == {"nir": ["nir_key"]}
     assert not Patient.objects.exists()
 
 
 @pytest.mark.parametrize("nir", ["29510991261119", "162012C12300493", "2951099126111AB", "x"])
 def test_a_malformed_nir_is_refused_with_a_clear_message(prescriber, nir):
     with pytest.raises(ValidationError) as exc:
-        patient_create(created_by=prescriber, nir=nir, **identity())
-    assert exc.value.message_dict == {"nir": [MSG_NIR_FORMAT]}
+        patient_create(created_by=prescriber, data=PatientData(nir=nir, **identity()))
+    assert error_codes(exc.value) == {"nir": ["nir_format"]}
     assert not Patient.objects.exists()
 
 
 def test_a_wrong_nir_on_update_is_refused_and_nothing_changes(patient):
-    patient_update(patient=patient, nir=VALID_NIR)
+    patient_update(patient=patient, data=factories.patient_data(patient, nir=VALID_NIR))
     with pytest.raises(ValidationError) as exc:
-        patient_update(patient=patient, nir="295109912611194", city="Lyon")
-    assert exc.value.message_dict == {"nir": [MSG_NIR_KEY]}
+        patient_update(
+            patient=patient,
+            data=factories.patient_data(patient, nir="295109912611194", city="Lyon"),
+        )
+    assert error_codes(exc.value) == {"nir": ["nir_key"]}
     fresh = Patient.objects.get(pk=patient.pk)
     assert (fresh.nir, fresh.city) == (VALID_NIR, "")
 
 
 def test_two_patients_may_not_share_a_nir(prescriber):
-    patient_create(created_by=prescriber, nir=VALID_NIR, **identity())
+    patient_create(created_by=prescriber, data=PatientData(nir=VALID_NIR, **identity()))
     with pytest.raises(ValidationError) as exc:
         # Typed differently, the same NIR once compacted.
         patient_create(
-            created_by=prescriber, nir="2 95 10 99 126 111 93", **identity(birth_name="Autre")
+            created_by=prescriber,
+            data=PatientData(nir="2 95 10 99 126 111 93", **identity(birth_name="Autre")),
         )
-    assert exc.value.message_dict == {"nir": [MSG_NIR_DUPLICATE]}
+    assert error_codes(exc.value) == {"nir": ["nir_duplicate"]}
     assert Patient.objects.count() == 1
 
 
@@ -207,8 +204,8 @@ def test_several_patients_may_have_no_nir(structure):
 
 
 def test_updating_a_patient_keeps_its_own_nir(patient):
-    patient_update(patient=patient, nir=VALID_NIR)
-    patient_update(patient=patient, city="Lyon")
+    patient_update(patient=patient, data=factories.patient_data(patient, nir=VALID_NIR))
+    patient_update(patient=patient, data=factories.patient_data(patient, city="Lyon"))
     assert Patient.objects.get(pk=patient.pk).nir == VALID_NIR
 
 
@@ -227,12 +224,14 @@ def test_the_database_refuses_a_malformed_nir(patient, nir):
 )
 def test_an_implausible_birth_date_is_refused(prescriber, birth_date):
     with pytest.raises(ValidationError) as exc:
-        patient_create(created_by=prescriber, **identity(birth_date=birth_date))
-    assert exc.value.message_dict == {"birth_date": [MSG_BIRTH_DATE]}
+        patient_create(created_by=prescriber, data=PatientData(**identity(birth_date=birth_date)))
+    assert error_codes(exc.value) == {"birth_date": ["birth_date"]}
 
 
 def test_a_baby_born_today_may_be_registered(prescriber):
-    patient = patient_create(created_by=prescriber, **identity(birth_date=timezone.localdate()))
+    patient = patient_create(
+        created_by=prescriber, data=PatientData(**identity(birth_date=timezone.localdate()))
+    )
     assert patient.birth_date == timezone.localdate()
 
 
@@ -240,9 +239,10 @@ def test_every_error_is_reported_at_once(prescriber):
     with pytest.raises(ValidationError) as exc:
         patient_create(
             created_by=prescriber,
-            nir="295109912611194",
             situations=situations("rf_other"),
-            **identity(birth_name="", birth_date=date(1850, 1, 1)),
+            data=PatientData(
+                nir="295109912611194", **identity(birth_name="", birth_date=date(1850, 1, 1))
+            ),
         )
     assert set(exc.value.message_dict) == {"nir", "birth_date", "other_risk_factor", "birth_name"}
 
@@ -250,23 +250,25 @@ def test_every_error_is_reported_at_once(prescriber):
 def test_an_account_without_structure_cannot_register_a_patient(prescriber):
     prescriber.structure = None
     with pytest.raises(ValidationError) as exc:
-        patient_create(created_by=prescriber, **identity())
-    assert exc.value.messages == [str(MSG_NO_STRUCTURE)]
+        patient_create(created_by=prescriber, data=PatientData(**identity()))
+    assert all_error_codes(exc.value) == {"no_structure"}
 
 
 def test_unknown_fields_are_a_programming_error(prescriber):
     with pytest.raises(TypeError):
-        patient_create(created_by=prescriber, shoe_size=42, **identity())
+        patient_create(created_by=prescriber, data=PatientData(shoe_size=42, **identity()))
 
 
 def test_the_used_name_is_shown_with_the_birth_name(prescriber):
-    patient = patient_create(created_by=prescriber, used_name="Bernard", **identity())
+    patient = patient_create(
+        created_by=prescriber, data=PatientData(used_name="Bernard", **identity())
+    )
     assert patient.full_name == "BERNARD (née DUPONT) Hélène Marie"
 
 
 def test_changes_to_a_patient_are_kept_in_its_history(patient):
     before = patient.history.count()
-    patient_update(patient=patient, city="Lyon")
+    patient_update(patient=patient, data=factories.patient_data(patient, city="Lyon"))
     assert patient.history.count() == before + 1
     assert patient.history.first().city == "Lyon"
 
@@ -277,7 +279,10 @@ def test_changes_to_a_patient_are_kept_in_its_history(patient):
 def test_a_patient_with_the_same_names_and_birth_date_is_a_duplicate_whatever_the_accents(
     patient,
 ):
-    patient_update(patient=patient, birth_name="Dupont", first_names="Hélène Marie")
+    patient_update(
+        patient=patient,
+        data=factories.patient_data(patient, birth_name="Dupont", first_names="Hélène Marie"),
+    )
     found = patient_duplicates(
         birth_name="DUPONT", first_names="helene", birth_date=patient.birth_date
     )
@@ -289,7 +294,10 @@ def test_a_patient_with_the_same_names_and_birth_date_is_a_duplicate_whatever_th
 
 
 def test_a_patient_born_another_day_or_with_another_first_name_is_not_a_duplicate(patient):
-    patient_update(patient=patient, birth_name="Dupont", first_names="Hélène")
+    patient_update(
+        patient=patient,
+        data=factories.patient_data(patient, birth_name="Dupont", first_names="Hélène"),
+    )
     assert not patient_duplicates(
         birth_name="Dupont", first_names="Hélène", birth_date=patient.birth_date + timedelta(1)
     ).exists()
@@ -302,7 +310,10 @@ def test_a_patient_born_another_day_or_with_another_first_name_is_not_a_duplicat
 
 
 def test_a_patient_is_not_its_own_duplicate(patient):
-    patient_update(patient=patient, birth_name="Dupont", first_names="Hélène")
+    patient_update(
+        patient=patient,
+        data=factories.patient_data(patient, birth_name="Dupont", first_names="Hélène"),
+    )
     assert not patient_duplicates(
         birth_name="Dupont",
         first_names="Hélène",

@@ -8,13 +8,8 @@ from django.utils import timezone
 
 from patients.forms import MSG_CONFIRM_NOT_DUPLICATE, MSG_IMPOSSIBLE_DATE
 from patients.models import CareTeamGrant, EligibilitySituation, Patient
-from patients.services import (
-    MSG_BIRTH_DATE,
-    MSG_NIR_DUPLICATE,
-    MSG_NIR_KEY,
-    MSG_OTHER_RISK_FACTOR,
-    care_team_grant,
-)
+from patients.rules import MSG_NIR_DUPLICATE, MSG_NIR_KEY
+from patients.services import MSG_BIRTH_DATE, MSG_OTHER_RISK_FACTOR, care_team_grant
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -154,8 +149,8 @@ def test_a_deep_keyset_page_runs_as_many_queries_as_the_second(
     counts = []
     for anchor in (ordered[24], ordered[74]):
         # + the anchor's values, beside the list's queries (the count's two parts, page, navbar,
-        # savepoint)
-        with django_assert_max_num_queries(9) as captured:
+        # savepoint, the read audit's insert naming the patients shown)
+        with django_assert_max_num_queries(10) as captured:
             client.post(reverse("patients:list"), {"apres": anchor.pk})
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
@@ -175,9 +170,10 @@ def test_patient_list_queries_do_not_grow_with_the_patients(
     client.force_login(prescriber)
     _settle_session(client)
     # 1 session, 2 user, 3 count of the page, 4 the page of patients,
-    # 5 unread notifications (navbar, physicians only), 6-7 the request's savepoint
-    # (ATOMIC_REQUESTS, inside the test's transaction) and its release.
-    with django_assert_max_num_queries(7):
+    # 5 the read audit's insert (one for the page, naming its patients), 6 unread notifications
+    # (navbar, physicians only), 7-8 the request's savepoint (ATOMIC_REQUESTS, inside the test's
+    # transaction) and its release.
+    with django_assert_max_num_queries(8):
         response = client.post(reverse("patients:list"), {"q": "dupont"})
     assert response.status_code == 200
 
@@ -230,10 +226,15 @@ def test_patient_record_queries_do_not_grow_with_the_prescriptions(
     client.force_login(prescriber)
     _settle_session(client)
     # 1 session, 2 user, 3 the patient (structure, physician in charge), 4 audit insert,
-    # 5 may the user prescribe for them (care team, R-P1), 6 situations, 7 unread notifications
-    # (navbar), 8 the prescriptions (prescriber, renewal, assessment joined), 9-10 the
-    # request's savepoint and its release (ATOMIC_REQUESTS inside the test's transaction).
-    with django_assert_max_num_queries(10):
+    # 5 situations, 6 unread notifications (navbar), 7 the prescriptions (prescriber, renewal,
+    # assessment joined), 8 the orientations in force (professional joined), 9 the look-up
+    # accesses (physiotherapist and prescription joined), 10 the bilans and comptes rendus the
+    # physician reads (one UNION; here the médecin traitant), 11 the cancer episodes (the
+    # post-cancer pathway's section), 12 the referrals to group programmes (their enrolments
+    # only when there are some), 13-14 the request's savepoint and its release (ATOMIC_REQUESTS
+    # inside the test's transaction). May the physician prescribe, orient or end an access
+    # (R-P1): the patient was just read through their scope, no query.
+    with django_assert_max_num_queries(14):
         response = client.get(patient.get_absolute_url())
     assert response.text.count('class="badge status-badge') == rows
 
@@ -396,3 +397,49 @@ def test_html_typed_in_a_name_comes_back_escaped(client, prescriber):
     assert "<script>alert(1)</script>" not in response.text
     assert "&lt;SCRIPT&gt;ALERT(1)&lt;/SCRIPT&gt;" in response.text
     assert "&lt;b&gt;Lyon&lt;/b&gt;" in response.text
+
+
+def test_enregistrer_et_prescrire_leads_a_physician_to_the_new_prescription(client, prescriber):
+    client.force_login(prescriber)
+    response = client.post(reverse("patients:create"), _patient_data(then_prescribe="1"))
+    patient = Patient.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('prescriptions:create')}?patient={patient.pk}"
+
+
+def test_the_search_term_starts_the_new_patients_form_without_saving_anything(client, prescriber):
+    client.force_login(prescriber)
+    response = client.post(reverse("patients:create"), {"prefill": "lemaire odile 14/05/1961"})
+    assert response.status_code == 200
+    assert not Patient.objects.exists()
+    form = response.context["form"]
+    assert not form.is_bound
+    assert form.initial["birth_name"] == "LEMAIRE"
+    assert form.initial["first_names"] == "Odile"
+    assert form.initial["birth_date"] == date(1961, 5, 14)
+    assert "Erreur" not in response.text.split("</title>")[0]
+
+
+def test_a_two_digit_year_is_told_so(client, prescriber):
+    client.force_login(prescriber)
+    response = client.post(reverse("patients:create"), _patient_data(birth_date="14/5/61"))
+    assert response.context["form"].has_error("birth_date", "short_year")
+    assert "quatre chiffres" in response.text
+
+
+def test_the_result_count_alone_is_the_live_region_of_the_search(client, prescriber, patient):
+    client.force_login(prescriber)
+    html = client.get(reverse("patients:list")).text
+    assert html.count("aria-live") == 1
+    assert 'id="patient-results-status" class="visually-hidden" aria-live="polite"' in html
+    search_input = html.split('id="patient-search"')[1].split(">")[0]
+    assert "autofocus" in search_input
+
+
+def test_the_list_reads_in_the_order_it_is_sorted_birth_name_first(client, prescriber, structure):
+    for birth, used in (("Lemoine", ""), ("Lemaire", "Colin"), ("Lefebvre", "")):
+        factories.PatientFactory(structure=structure, birth_name=birth, used_name=used)
+    client.force_login(prescriber)
+    html = client.get(reverse("patients:list")).content.decode()
+    shown = [html.index(name) for name in ("LEFEBVRE", "LEMAIRE Hélène (nom d", "LEMOINE")]
+    assert shown == sorted(shown)
