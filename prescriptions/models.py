@@ -8,12 +8,21 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kernel import wording
 from practitioners.models import DISPENSER_PROFESSIONS, HEALTH_PROFESSIONS, Profession
 
 from . import rules
 from .rules import (
     DURATION_MAX_MONTHS,
     DURATION_MIN_MONTHS,
+    MSG_DURATION,
+    MSG_NO_AGREEMENT,
+    MSG_OUI_WITHOUT_REASON,
+    MSG_RENEW_NO_AGREEMENT,
+    MSG_RENEW_NO_ATTESTATION,
+    MSG_SESSION_MINUTES,
+    MSG_SESSIONS_PER_WEEK,
+    MSG_SEVERE_HEALTH_ONLY,
     SESSION_MINUTES_MAX,
     SESSION_MINUTES_MIN,
     SESSIONS_PER_WEEK_MAX,
@@ -38,7 +47,8 @@ def _duration_check(name: str, field: str = "duration_months") -> models.CheckCo
     return models.CheckConstraint(
         condition=Q(**{f"{field}__gte": DURATION_MIN_MONTHS, f"{field}__lte": DURATION_MAX_MONTHS}),
         name=name,
-        violation_error_message=_("La durée doit être de 3 à 6 mois."),
+        violation_error_code="duration",
+        violation_error_message=MSG_DURATION,
     )
 
 
@@ -70,7 +80,7 @@ class Recommendations(models.Model):
         if self.activity_types:
             parts.append(", ".join(self.activity_type_labels))
         if self.sessions_per_week:
-            parts.append(_("%(n)s séance(s) par semaine") % {"n": self.sessions_per_week})
+            parts.append(wording.sessions_per_week(self.sessions_per_week))
         if self.session_minutes:
             parts.append(_("%(n)s minutes par séance") % {"n": self.session_minutes})
         if self.intensity:
@@ -89,13 +99,15 @@ def recommendations_constraints(prefix: str) -> list[models.CheckConstraint]:
                 sessions_per_week__lte=SESSIONS_PER_WEEK_MAX,
             ),
             name=f"{prefix}_sessions_per_week_range",
-            violation_error_message=_("Le nombre de séances par semaine doit être de 1 à 7."),
+            violation_error_code="sessions_per_week_range",
+            violation_error_message=MSG_SESSIONS_PER_WEEK,
         ),
         models.CheckConstraint(
             condition=Q(session_minutes__isnull=True)
             | Q(session_minutes__gte=SESSION_MINUTES_MIN, session_minutes__lte=SESSION_MINUTES_MAX),
             name=f"{prefix}_session_minutes_range",
-            violation_error_message=_("La durée d'une séance doit être de 10 à 180 minutes."),
+            violation_error_code="session_minutes_range",
+            violation_error_message=MSG_SESSION_MINUTES,
         ),
     ]
 
@@ -137,7 +149,7 @@ class Prescription(Recommendations):
     )
     # Derived from start_date and duration_months by save(); stored so that it can be queried.
     end_date = models.DateField(_("fin"), editable=False)
-    # Copies kept for the reads of a regional network (issue 8: no list or count joins the
+    # Copies kept for the reads of a regional network (bench/RESULTS.md: no list or count joins the
     # patients, nor the renewals, to scope or sort prescriptions; bench/RESULTS.md):
     # - the structure whose care team follows the patient: always the patient's (set by save(),
     #   moved with the patient by patients.services.patient_prescriptions_follow_structure);
@@ -179,7 +191,7 @@ class Prescription(Recommendations):
 
     # Issued and running: what the physiotherapist renews and the structure's lists follow.
     RUNNING_STATUSES = (Status.ISSUED, Status.RENEWED, Status.ADAPTED)
-    # Signed and not withdrawn: its assessment holds the patient's level (R-L2).
+    # Signed and not withdrawn: the one definition of "signed" (`is_signed`).
     SIGNED_STATUSES = (*RUNNING_STATUSES, Status.EXPIRED)
 
     # The two copies above are not history: the patient's and the renewal's histories hold them.
@@ -221,29 +233,32 @@ class Prescription(Recommendations):
             models.CheckConstraint(
                 condition=Q(physician_renewal_required=False) | ~Q(physician_renewal_reason=""),
                 name="prescription_oui_has_reason",
-                violation_error_message=_(
-                    "Précisez l'indication qui nécessite le renouvellement par un médecin."
-                ),
+                violation_error_code="oui_without_reason",
+                violation_error_message=MSG_OUI_WITHOUT_REASON,
             ),
             # R-P1: no prescription leaves the draft state without the patient's agreement.
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(status="cancelled") | Q(patient_agreement=True),
                 name="prescription_issued_has_agreement",
-                violation_error_message=_("L'accord du patient est requis."),
+                violation_error_code="no_agreement",
+                violation_error_message=MSG_NO_AGREEMENT,
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "cancelled"]) | Q(issued_at__isnull=False),
                 name="prescription_issued_has_issued_at",
+                violation_error_code="prescription_issued_has_issued_at",
             ),
             models.CheckConstraint(
                 condition=Q(end_date__gt=F("start_date")),
                 name="prescription_end_after_start",
+                violation_error_code="prescription_end_after_start",
             ),
             # Only a renewal or an adaptation (R-R6) moves the current end away from the end.
             models.CheckConstraint(
                 condition=Q(status__in=["renewed", "adapted", "expired"])
                 | Q(current_end_date=F("end_date")),
                 name="prescription_current_end_is_end_until_renewed",
+                violation_error_code="prescription_current_end_is_end_until_renewed",
             ),
         ]
         indexes = [
@@ -251,7 +266,7 @@ class Prescription(Recommendations):
             models.Index(fields=["status", "current_end_date"], name="prescription_status_end_idx"),
             # A structure's running prescriptions by their current end: the dashboard's and the
             # admin's "ending soon" (a few thousand index entries instead of the structure's
-            # 56,000 prescriptions joined to their patients and renewals; issue 8).
+            # 56,000 prescriptions joined to their patients and renewals; bench/RESULTS.md).
             models.Index(
                 fields=["structure", "current_end_date"],
                 condition=Q(status__in=["issued", "renewed", "adapted"]),
@@ -265,7 +280,7 @@ class Prescription(Recommendations):
             models.Index(fields=["prescriber", "-prescribed_on"]),
             models.Index(fields=["patient", "-prescribed_on"]),
             # The default ordering: the newest first in the admin and the lists, without
-            # sorting 300,000 rows on disk for one page (bench/RESULTS.md, issue 8).
+            # sorting 300,000 rows on disk for one page (bench/RESULTS.md).
             models.Index(fields=["-prescribed_on", "-created_at"], name="prescription_newest_idx"),
         ]
 
@@ -287,7 +302,7 @@ class Prescription(Recommendations):
                 )
         if self.start_date and self.duration_months:
             self.end_date = rules.period_end(self.start_date, self.duration_months)
-        # The copies of issue 8 (see the fields): derived here, as end_date, never typed.
+        # The copies kept for the reads at scale (see the fields): derived here, never typed.
         if self.status == self.Status.DRAFT or self.current_end_date is None:
             self.current_end_date = self.end_date
         if self.structure_id is None and self.patient_id is not None:
@@ -302,7 +317,7 @@ class Prescription(Recommendations):
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
         # Remember what was loaded, so that save() can refuse a change of a signed content.
-        # Every row of every list comes through here: only the JSON lists are copied (issue 8).
+        # Every row of every list comes through here: only the JSON lists are copied.
         loaded = dict(zip(field_names, values, strict=True))
         instance._loaded = {
             name: _snapshot(loaded[name]) for name in cls._SNAPSHOT_FIELDS if name in loaded
@@ -312,6 +327,12 @@ class Prescription(Recommendations):
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def is_signed(self) -> bool:
+        """Signed and not withdrawn (`SIGNED_STATUSES`): it has the official form, it can be
+        looked up, its assessment holds the patient's level (R-L2)."""
+        return self.status in self.SIGNED_STATUSES
 
     @property
     def restriction_pick_labels(self) -> list[str]:
@@ -359,6 +380,7 @@ class LimitationAssessment(models.Model):
                 & Q(sensory__lte=3)
                 & Q(confirmed_level__lte=3),
                 name="assessment_levels_in_range",
+                violation_error_code="assessment_levels_in_range",
             ),
         ]
 
@@ -402,25 +424,47 @@ class SupervisionRule(models.Model):
         verbose_name_plural = _("qui peut encadrer quelle limitation")
         ordering = ["-level", "profession"]
         constraints = [
-            models.UniqueConstraint(fields=["level", "profession"], name="supervision_unique"),
+            models.UniqueConstraint(
+                fields=["level", "profession"],
+                name="supervision_unique",
+                violation_error_code="supervision_unique",
+            ),
             # R-L4 (binding, CSP D.1172-3): severe -> health professionals only.
             models.CheckConstraint(
                 condition=~Q(level=LimitationLevel.SEVERE)
                 | Q(profession__in=sorted(HEALTH_PROFESSIONS)),
                 name="supervision_severe_health_professionals_only",
-                violation_error_message=_(
-                    "Seuls les professionnels de santé (masseurs-kinésithérapeutes, "
-                    "ergothérapeutes, psychomotriciens) peuvent encadrer une limitation sévère."
-                ),
+                violation_error_code="severe_health_professionals_only",
+                violation_error_message=MSG_SEVERE_HEALTH_ONLY,
             ),
             models.CheckConstraint(
                 condition=Q(profession__in=sorted(DISPENSER_PROFESSIONS)),
                 name="supervision_dispensers_only",
+                violation_error_code="supervision_dispensers_only",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_level_display()} : {self.get_profession_display()}"
+
+
+class RiskBasis(models.TextChoices):
+    """R-R5: which case applied when the renewal was recorded."""
+
+    ATTESTED = (
+        "attested",
+        _(
+            "Attestation du masseur-kinésithérapeute (aucun bilan ni compte rendu enregistré "
+            "dans le portail)"
+        ),
+    )
+    RECORDED_NO_RISK = (
+        "recorded_no_risk",
+        _(
+            "Les bilans et comptes rendus enregistrés dans le portail ne rapportent ni "
+            "difficulté ni risque (attestation préremplie)"
+        ),
+    )
 
 
 class Renewal(Recommendations):
@@ -464,6 +508,13 @@ class Renewal(Recommendations):
             "de risque dans la pratique de l'APA susceptible de nuire à la santé du patient."
         ),
     )
+    # R-R5: what the absence of difficulty or risk rests on.
+    risk_basis = models.CharField(
+        _("absence de difficulté ou de risque établie par"),
+        max_length=20,
+        choices=RiskBasis.choices,
+        default=RiskBasis.ATTESTED,
+    )
     created_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
     prescriber_read_at = models.DateTimeField(_("lu par le prescripteur le"), null=True, blank=True)
 
@@ -480,27 +531,30 @@ class Renewal(Recommendations):
             models.CheckConstraint(
                 condition=Q(patient_agreement=True),
                 name="renewal_has_patient_agreement",
-                violation_error_message=_("L'accord du patient est requis."),
+                violation_error_code="renew_no_agreement",
+                violation_error_message=MSG_RENEW_NO_AGREEMENT,
             ),
             models.CheckConstraint(
                 condition=Q(no_risk_attestation=True),
                 name="renewal_has_no_risk_attestation",
-                violation_error_message=_(
-                    "L'attestation d'absence de difficulté ou de risque est requise."
-                ),
+                violation_error_code="renew_no_attestation",
+                violation_error_message=MSG_RENEW_NO_ATTESTATION,
             ),
             # R-R6 a): full identification with the RPPS number.
             models.CheckConstraint(
                 condition=Q(physio_rpps__regex=r"^[0-9]{11}$"),
                 name="renewal_physio_rpps_11_digits",
+                violation_error_code="renewal_physio_rpps_11_digits",
             ),
             models.CheckConstraint(
-                condition=Q(end_date__gt=F("start_date")), name="renewal_end_after_start"
+                condition=Q(end_date__gt=F("start_date")),
+                name="renewal_end_after_start",
+                violation_error_code="renewal_end_after_start",
             ),
         ]
         indexes = [
             # The renewals not read yet (R-R7), newest first: the dashboard's list walks this
-            # small index instead of sorting every renewal (issue 8).
+            # small index instead of sorting every renewal (bench/RESULTS.md).
             models.Index(
                 fields=["-performed_on", "-created_at"],
                 condition=Q(prescriber_read_at__isnull=True),
@@ -517,6 +571,47 @@ class Renewal(Recommendations):
     @property
     def physio_display_name(self) -> str:
         return f"{self.physio_first_name} {self.physio_last_name.upper()}"
+
+
+class PrescriptionAccess(models.Model):
+    """A physiotherapist's access to the one prescription they looked up (need-to-know).
+
+    Proving the printed reference and the patient's birth date (R-R1, R-R6: the physiotherapist
+    renews from the form the patient brings) opens this prescription, and the patient's identity
+    through a look-up membership of the care team (`patients.CareTeamGrant`), not the patient's
+    other prescriptions. Never deleted: revoking sets `revoked_at`.
+    """
+
+    prescription = models.ForeignKey(
+        Prescription,
+        verbose_name=_("prescription"),
+        on_delete=models.PROTECT,
+        related_name="accesses",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("professionnel"),
+        on_delete=models.PROTECT,
+        related_name="prescription_accesses",
+    )
+    granted_at = models.DateTimeField(_("accordé le"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("accès à une prescription")
+        verbose_name_plural = _("accès aux prescriptions (recherche par la référence)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prescription", "user"],
+                name="prescriptionaccess_unique",
+                violation_error_code="prescriptionaccess_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.prescription}"
 
 
 class RenderedPdf(models.Model):
@@ -546,7 +641,9 @@ class RenderedPdf(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["prescription", "content_key"], name="renderedpdf_unique_content"
+                fields=["prescription", "content_key"],
+                name="renderedpdf_unique_content",
+                violation_error_code="renderedpdf_unique_content",
             ),
         ]
 

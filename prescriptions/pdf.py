@@ -1,7 +1,10 @@
 """The official APA prescription form (arrêté du 28 décembre 2023) as a PDF, by WeasyPrint.
 
-- `render_prescription_pdf(prescription)` renders the form (page 1: the physician's part, the
-  footnotes, the physiotherapist's part; page 2: the decision aid for functional limitations).
+- `render_prescription_pdf(prescription)` renders the form, tagged PDF/UA-1 (page 1: the
+  physician's part and its signature, then notes (1)-(4); page 2: the physiotherapist's part,
+  then the notes again, as in the official model; page 3: the decision aid for functional
+  limitations; then, only when a free text is too long for its page, an annex that the cut text
+  points to), and seals it (`prescriptions.seal`: PAdES, pyHanko) unless it is a draft.
 - `prescription_pdf_bytes(prescription)` is what views call: an issued prescription is immutable
   (R-P4), so its rendered PDF is kept (`RenderedPdf`) and served again while what it prints is
   unchanged; a renewal or adaptation (R-R6) changes it, and the new version is stored next to the
@@ -15,10 +18,8 @@ local file outside the static directories, whatever a free-text field contains.
 from __future__ import annotations
 
 import atexit
-import base64
 import gc
 import hashlib
-import io
 import json
 import logging
 import mimetypes
@@ -31,29 +32,30 @@ from urllib.parse import urlencode, urlsplit
 import segno
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.template.loader import get_template, render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from . import rules
+from . import rules, seal
 from .models import LimitationAssessment, Prescription, RenderedPdf, Renewal
 
 logger = logging.getLogger(__name__)
 
 TEMPLATE_NAME = "prescriptions/pdf/prescription.html"
 CSS_STATIC_PATH = "pdf/prescription.css"
-# Static files the stylesheet draws with (digested with it: changing one re-renders).
-CSS_ASSETS = ("pdf/tick.png",)
+# Static files the stylesheet draws with (digested with it: changing one re-renders). The tick
+# boxes are the glyphs ☐ and ☒ of this font, so that extracted text and screen readers say
+# which box is ticked.
+CSS_ASSETS = ("fonts/DejaVuSans-Ticks.ttf",)
 # Bump when the template or the CSS changes what is printed: stored PDFs then get a new version
 # (the older ones stay, as a trace of what was handed out). Then, in production, run
 # `manage.py prerender_pdfs` so that running prescriptions are not rendered at their download.
-TEMPLATE_VERSION = "2026-03"  # 2026-03: QR code and ticks as PNG images (issue 8)
+TEMPLATE_VERSION = "2026-05"  # 2026-05: segno's QR code; 2026-04: sealed, tagged, stable layout
 
 # The QR code's PNG: pixels a module (16 mm for 37 modules: about 235 dpi, drawn unsmoothed).
 QR_PIXELS_PER_MODULE = 4
-# segno's matrix holds 1 for a dark module, 0 for a light one: as 8-bit grey, black and white.
-_QR_GREY = bytes([255, 0]) + bytes(254)
 
 # Relative URLs of the template (the stylesheet, the fonts) resolve against this origin. It is a
 # name, never contacted: `.invalid` cannot resolve (RFC 2606) and the fetcher serves it from the
@@ -61,13 +63,18 @@ _QR_GREY = bytes([255, 0]) + bytes(254)
 PDF_BASE_URL = "https://pdf.apa-portal.invalid/"
 _STATIC_PREFIX = PDF_BASE_URL.rstrip("/") + "/static/"
 
-# R-L1/R-L2: the level as a phrase ("limitation fonctionnelle modérée"); the tool prints plurals.
-LEVEL_SINGULAR = {
-    rules.LimitationLevel.NONE: "Aucune",
-    rules.LimitationLevel.MINIMAL: "Minimale",
-    rules.LimitationLevel.MODERATE: "Modérée",
-    rules.LimitationLevel.SEVERE: "Sévère",
+# The longest free texts printed in the physician's part on page 1 (R-P4: the part and its
+# signature stay on page 1) and in the adaptation of page 2: a longer text is cut there at a
+# word, and printed whole in the annex, which the cut points to. Characters, and lines (a text
+# of short lines fills the page as well).
+PAGE_BUDGETS = {
+    "recommendations_text": (650, 7),
+    "restrictions_text": (400, 5),
+    "oui_reason": (220, 3),
+    "physio_text": (900, 10),
 }
+# Pages 1 to 3 are fixed (physician, physiotherapist, decision aid): the annex starts on page 4.
+ANNEX_PAGE = 4
 
 # Function headings of the decision aid (annexe 11-7-2, seed 003), in the tool's order.
 TOOL_FUNCTIONS = (
@@ -89,6 +96,80 @@ TOOL_FUNCTIONS = (
         "sensory",
         "FONCTIONS SENSORIELLES (VISUELLE, SENSITIVE, AUDITIVE, PROPRIOCEPTIVES) ET DOULEUR :",
         "FONCTIONS SENSORIELLES",
+    ),
+)
+
+
+# Notes (1) to (4) of the model (seed 003), printed after the physician's part and again after
+# the physiotherapist's part, as in the official model: two columns cut by hand ("indent" marks
+# the paragraphs of note (3)).
+NOTES = (
+    (
+        (
+            "",
+            "(1) Article D. 1172-2 du CSP. Décret n° 2023-234 du 30 mars 2023 relatif aux "
+            "conditions de prescription et de dispensation de l'activité physique adaptée.",
+        ),
+        (
+            "",
+            "(2) Se référer au site de la Haute Autorité de santé "
+            "https://www.has-sante.fr/jcms/c_2876862/fr/consultation-et-prescription-medicale-d-"
+            "activite-physique-a-des-fins-de-sante.",
+        ),
+        (
+            "",
+            "(3) Art. D. 1172-2-1. CSP : avec l'accord du patient, le masseur-kinésithérapeute "
+            "peut, sauf indication contraire du médecin, renouveler une fois la prescription "
+            "médicale initiale d'activité physique adaptée à l'échéance de la durée de celle-ci ou "
+            "du nombre de séances prescrites ou l'adapter en termes de type d'activité, "
+            "d'intensité, de fréquence et de durée, sur le formulaire spécifique prévu à l'article "
+            "D. 1172-2, aux conditions suivantes :",
+        ),
+        (
+            "indent",
+            "1° Le compte rendu et les bilans mentionnés à l'article D. 1172-5 ne "
+            "rapportent pas de difficulté ou de risque dans la pratique de l'activité physique "
+            "adaptée susceptible de nuire à la santé du patient ;",
+        ),
+        (
+            "indent",
+            "2° Le médecin intervenant dans la prise en charge n'a pas émis d'indication "
+            "contraire en amont ou en aval de la transmission du compte rendu et des bilans "
+            "mentionnés à l'article D. 1172-5.",
+        ),
+    ),
+    (
+        (
+            "indent",
+            "Le renouvellement de la prescription médicale par le masseur-"
+            "kinésithérapeute tient compte des propositions relatives à la poursuite de l'activité "
+            "figurant dans ce compte rendu et les bilans susmentionnés ou l'adapte aux besoins du "
+            "patient.",
+        ),
+        (
+            "indent",
+            "Le masseur-kinésithérapeute porte sur l'original du formulaire spécifique de "
+            "prescription, présenté par le patient, le renouvellement ou l'adaptation qu'il "
+            "réalise en apposant les indications suivantes :",
+        ),
+        ("indent", "a) Son identification complète : nom, prénom et numéro d'identification ;"),
+        (
+            "indent",
+            "b) La mention « Renouvellement/Adaptation (le cas échéant) de prescription "
+            "médicale d'activité physique adaptée » ;",
+        ),
+        (
+            "indent",
+            "c) La date à laquelle le masseur-kinésithérapeute effectue ce renouvellement "
+            "ou cette adaptation, et sa signature.",
+        ),
+        (
+            "indent",
+            "L'original est remis au patient. Le masseur-kinésithérapeute en informe le "
+            "médecin prescripteur par tout moyen garantissant la confidentialité des informations "
+            "transmises.",
+        ),
+        ("", "(4) Art. D. 1172-2-1. CSP."),
     ),
 )
 
@@ -168,7 +249,7 @@ def static_only_url_fetcher_class():
 
 @cache
 def stylesheet():
-    """The form's stylesheet, parsed once per process (issue 8).
+    """The form's stylesheet, parsed once per process (bench/RESULTS.md).
 
     Passing the parsed `CSS` object to every render, instead of a `<link>` that WeasyPrint
     fetches, tokenizes and preprocesses again for each PDF, saves about 10 % of a render. It is
@@ -190,38 +271,59 @@ def stylesheet():
 def _template_digest() -> str:
     """A digest of the template and its stylesheet, so that a change of layout re-renders."""
     template = get_template(TEMPLATE_NAME)
-    source = Path(template.origin.name).read_bytes()
-    parts = [source] + [_static_file(path)[0] for path in (CSS_STATIC_PATH, *CSS_ASSETS)]
+    # The Django backend's Template has `origin`; the stubs' _EngineTemplate protocol omits it.
+    source = Path(template.origin.name).read_bytes()  # type: ignore[attr-defined]
+    parts = [source, json.dumps(NOTES, ensure_ascii=False).encode()]
+    parts += [_static_file(path)[0] for path in (CSS_STATIC_PATH, *CSS_ASSETS)]
     return hashlib.sha256(b"\0".join(parts)).hexdigest()
 
 
 # --- What is printed --------------------------------------------------------------------------
-def lookup_url(prescription: Prescription) -> str:
-    """The look-up URL the QR code carries (issue 4): reference and verification code."""
+def _site_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def verification_url(prescription: Prescription) -> str:
+    """The public verification page with the reference and the code, as the QR code carries
+    them (both are printed on the paper already; never a name nor health data)."""
     query = urlencode({"ref": prescription.reference, "code": prescription.verification_code})
-    return f"{settings.SITE_URL.rstrip('/')}/prescriptions/lookup/?{query}"
+    return f"{_site_url(reverse('verify'))}?{query}"
+
+
+def _cut(text: str, budget: str) -> tuple[str, bool]:
+    """`text` as printed in its box: whole, or cut at a word within its budget (then True)."""
+    max_chars, max_lines = PAGE_BUDGETS[budget]
+    lines = text.splitlines()
+    if len(text) <= max_chars and len(lines) <= max_lines:
+        return text, False
+    head = "\n".join(lines[:max_lines])
+    if len(head) > max_chars:
+        head = head[:max_chars]
+        space = head.rfind(" ", max_chars // 2)  # at a word, unless that loses half the box
+        if space > 0:
+            head = head[:space]
+    return head.rstrip(), True
+
+
+def _w3c_datetime(moment) -> str:
+    return timezone.localtime(moment).isoformat(timespec="seconds")
 
 
 def _qr_data_uri(url: str) -> str:
-    """The QR code of `url` as a PNG data URI: 8-bit grey, `QR_PIXELS_PER_MODULE` pixels a
+    """The QR code of `url` as a PNG data URI (segno's own), `QR_PIXELS_PER_MODULE` pixels a
     module, no quiet zone (the verification box around it leaves one).
 
-    A PNG, not an SVG (issue 8): WeasyPrint parsed and drew the SVG's path in Python at each
-    render, about 5 % of it; an image is decoded once and embedded as is. The CSS draws it
-    with `image-rendering: pixelated`, so that viewers do not smooth the modules.
-    A fixed mask (any of the eight is valid, ISO/IEC 18004 §7.8): segno otherwise scores all
-    eight, which is two thirds of its time.
+    A PNG, not an SVG: WeasyPrint parsed and drew the SVG's path in Python at each render, about
+    5 % of it; an image is decoded once and embedded as is. The CSS draws it with
+    `image-rendering: pixelated`, so that viewers do not smooth the modules. A fixed mask (any
+    of the eight is valid, ISO/IEC 18004 §7.8): segno otherwise scores all eight, which is two
+    thirds of its time.
     """
-    from PIL import Image
+    return segno.make(url, error="m", mask=0).png_data_uri(scale=QR_PIXELS_PER_MODULE, border=0)
 
-    matrix = segno.make(url, error="m", mask=0).matrix
-    size = len(matrix)
-    image = Image.frombytes("L", (size, size), b"".join(matrix).translate(_QR_GREY))
-    scaled = size * QR_PIXELS_PER_MODULE
-    image = image.resize((scaled, scaled), Image.Resampling.NEAREST)
-    png = io.BytesIO()
-    image.save(png, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(png.getvalue()).decode("ascii")
+
+# The apps above print the same QR code on their documents (bilans.pdf).
+qr_data_uri = _qr_data_uri
 
 
 def _d(value) -> str:
@@ -278,6 +380,16 @@ def pdf_context(prescription: Prescription) -> dict[str, Any]:
             }
         )
 
+    annex = []
+    cut_texts = set()
+
+    def printed(title: str, text: str, budget: str) -> str:
+        shown, cut = _cut(text, budget)
+        if cut:
+            annex.append({"title": title, "text": text})
+            cut_texts.add(budget)
+        return shown
+
     physio = None
     if renewal is not None:
         physio = {
@@ -291,7 +403,12 @@ def pdf_context(prescription: Prescription) -> dict[str, Any]:
             "start": _d(renewal.start_date),
             "end": _d(renewal.end_date),
             "summary": renewal.recommendations_summary(),
-            "text": renewal.recommendations_text,
+            "text": printed(
+                "Adaptations prescrites par le masseur-kinésithérapeute",
+                renewal.recommendations_text,
+                "physio_text",
+            ),
+            "text_cut": "physio_text" in cut_texts,
             "recorded_at": date_format(timezone.localtime(renewal.created_at), "d/m/Y à H:i")
             if renewal.created_at
             else "",
@@ -299,32 +416,69 @@ def pdf_context(prescription: Prescription) -> dict[str, Any]:
 
     confirmed = assessment.confirmed_level if assessment else None
     computed = assessment.computed_level if assessment else None
+    level_labels = dict(levels)  # the plural labels of the pages and the tool ("Minimales")
+    recommendations_text = printed(
+        "Préconisations d'activité", prescription.recommendations_text, "recommendations_text"
+    )
+    restrictions_text = printed(
+        "Restrictions et/ou limitations fonctionnelles à prendre en compte",
+        prescription.restrictions_text,
+        "restrictions_text",
+    )
+    oui_reason = printed(
+        "Indication qui nécessite le renouvellement et l'adaptation de la prescription par un "
+        "médecin",
+        prescription.physician_renewal_reason,
+        "oui_reason",
+    )
+    # Order of the annex: the order of the form (the adaptation, on page 2, was cut first).
+    annex.sort(key=lambda part: part["title"].startswith("Adaptations"))
+    # R-P4: the form is dated the day it is signed: `prescribed_on`, which
+    # `services.prescription_issue` sets to that day whatever the path that signs (a draft shows
+    # the day it was last saved, marked as a draft).
+    form_date = prescription.prescribed_on
+    # R-R2, R-R4: the instruction to the physiotherapist only while a renewal remains possible.
+    renewable = (
+        renewal is None
+        and not prescription.physician_renewal_required
+        and prescription.status in (Prescription.Status.ISSUED, Prescription.Status.EXPIRED)
+    )
     return {
         "draft": prescription.status == Prescription.Status.DRAFT,
         "cancelled": prescription.status == Prescription.Status.CANCELLED,
         "reference": prescription.reference,
         "verification_code": prescription.verification_code,
-        "lookup_url": lookup_url(prescription),
-        "lookup_page": f"{settings.SITE_URL.rstrip('/')}/prescriptions/lookup/",
-        "date": _d(prescription.prescribed_on),
+        "verification_url": verification_url(prescription),
+        "verification_page": _site_url(reverse("verify")),
+        "lookup_page": _site_url(reverse("prescriptions:lookup")),
+        "renewable": renewable,
+        "date": _d(form_date),
+        "created": _w3c_datetime(prescription.issued_at) if prescription.issued_at else "",
         "patient_name": patient.full_name,
         "duration": f"{prescription.duration_months} mois",
         "start": _d(prescription.start_date),
         "end": _d(prescription.end_date),
         "recommendations_summary": prescription.recommendations_summary(),
-        "recommendations_text": prescription.recommendations_text,
+        "recommendations_text": recommendations_text,
         "restriction_picks": prescription.restriction_pick_labels,
-        "restrictions_text": prescription.restrictions_text,
-        "level": LEVEL_SINGULAR.get(confirmed, "") if confirmed is not None else "",
+        "restrictions_text": restrictions_text,
+        "level": level_labels.get(confirmed, "") if confirmed is not None else "",
         "level_is_severe": confirmed == rules.LimitationLevel.SEVERE,
-        "computed_level": LEVEL_SINGULAR.get(computed, "") if computed is not None else "",
+        "computed_level": level_labels.get(computed, "") if computed is not None else "",
         "level_differs": assessment is not None and computed != confirmed,
         "oui": prescription.physician_renewal_required,
-        "oui_reason": prescription.physician_renewal_reason,
+        "oui_reason": oui_reason,
+        "annex": annex,
+        "cut": sorted(cut_texts),
+        "annex_page": ANNEX_PAGE,
         "prescriber_name": prescriber.display_name,
         "prescriber_rpps": prescriber.rpps,
         "prescriber_structure": structure.name if structure else "",
         "prescriber_city": structure.city if structure else "",
+        # R-R7: how the physiotherapist informs the prescriber.
+        "prescriber_address": prescriber.professional_address,
+        "prescriber_phone": prescriber.professional_phone,
+        "prescriber_secure_email": prescriber.secure_email,
         "signed_at": date_format(timezone.localtime(prescription.issued_at), "d/m/Y à H:i")
         if prescription.issued_at
         else "",
@@ -355,28 +509,41 @@ def render_prescription_html(
 ) -> str:
     """The filled form as the HTML WeasyPrint prints (every value auto-escaped)."""
     context = pdf_context(prescription) if context is None else context
-    return render_to_string(
-        TEMPLATE_NAME, {**context, "qr_data_uri": _qr_data_uri(context["lookup_url"])}
-    )
+    extra = {"qr_data_uri": _qr_data_uri(context["verification_url"]), "notes": NOTES}
+    if not context["created"]:  # a draft: created now (never stored, so never digested)
+        extra["created"] = _w3c_datetime(timezone.now())
+    return render_to_string(TEMPLATE_NAME, {**context, **extra})
 
 
 def render_prescription_pdf(
     prescription: Prescription, *, context: dict[str, Any] | None = None
 ) -> bytes:
-    """Render the official form, filled, as A4 PDF bytes (no storage)."""
+    """Render the official form, filled, as A4 PDF bytes (no storage): tagged PDF/UA-1, with its
+    title, author (the prescriber), subject, language and creation date; sealed unless it is a
+    draft (or sealing is off: `APA_PDF_SEAL`)."""
     from weasyprint import HTML
 
+    context = pdf_context(prescription) if context is None else context
     html = render_prescription_html(prescription, context=context)
     document = HTML(
         string=html, base_url=PDF_BASE_URL, url_fetcher=static_only_url_fetcher_class()()
     )
     with _cyclic_gc_paused():
-        return document.write_pdf(stylesheets=[stylesheet()], font_config=font_configuration())
+        content = document.write_pdf(
+            stylesheets=[stylesheet()], font_config=font_configuration(), pdf_variant="pdf/ua-1"
+        )
+        if context["draft"] or not seal.sealing_enabled():
+            return content
+        return seal.seal_pdf(
+            content,
+            reason=f"Cachet électronique APA Portal : prescription {context['reference']}",
+            location=settings.SITE_URL,
+        )
 
 
 @contextmanager
 def _cyclic_gc_paused():
-    """Pause the cyclic garbage collector while WeasyPrint renders (issue 8).
+    """Pause the cyclic garbage collector while WeasyPrint renders (bench/RESULTS.md).
 
     A render allocates some 10^5 objects, which set off a full collection of the whole process
     every fifth render or so: 70-90 ms added to that render (the p95: 245 ms for a 150 ms
@@ -420,7 +587,21 @@ def prescription_pdf_bytes(prescription: Prescription) -> bytes:
         # The stored copy does not match its SHA-256: serve a fresh rendering, keep the evidence.
         logger.error("Stored PDF of %s fails its SHA-256 check.", prescription.reference)
         return content
-    return _store(prescription, key, content)
+    try:
+        return _store(prescription, key, content)
+    except DatabaseError as exc:
+        # The store refuses (full, read-only, ...): what was rendered is served all the same,
+        # and the background task stores it later (retried, kernel.worker). Not the message of
+        # the error: it could quote what was being written.
+        logger.error(
+            "PDF of prescription id=%s rendered but not stored (%s): served; queued for storing.",
+            prescription.pk,
+            type(exc).__name__,
+        )
+        from .tasks import prerender_pdf_on_commit  # noqa: PLC0415 (tasks imports this module)
+
+        prerender_pdf_on_commit(prescription)
+        return content
 
 
 def prescription_pdf_prerender(prescription: Prescription) -> bool:
@@ -441,7 +622,8 @@ def prescription_pdf_prerender(prescription: Prescription) -> bool:
 
 def _store(prescription: Prescription, key: str, content: bytes) -> bytes:
     """Keep `content` as the PDF of this version; if another request or the background task
-    stored it at the same moment, theirs is kept and returned."""
+    stored it at the same moment, theirs is kept and returned. Any other database error is
+    raised (inside its own savepoint: the caller's transaction stays usable)."""
     try:
         with transaction.atomic():
             RenderedPdf.objects.create(

@@ -4,17 +4,21 @@ They only parse and shape the input; the rules (R-R1 to R-R5) live in `services.
 messages the views place next to the fields.
 """
 
+from functools import cached_property
 from typing import Any
 
+from crispy_forms.bootstrap import InlineRadios
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from apa_portal.forms import BootstrapFormMixin
+from kernel.forms import BootstrapFormMixin, fields_helper
+from patients.forms import FrenchDateField
 
 from . import rules
+from .content import Recommendations
 from .forms import RecommendationsForm, duration_field
 from .models import Renewal
-from .services import RECOMMENDATION_FIELDS
+from .rules import MSG_RENEW_NO_AGREEMENT, MSG_RENEW_NO_ATTESTATION
 
 MSG_LOOKUP_REFERENCE_FORMAT = _(
     "La référence se présente ainsi : APA-2026-7K3Q-X9MD (les tirets et les espaces sont "
@@ -37,19 +41,38 @@ BIRTH_DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d%m%Y", "%Y-%m-%d"]
 def normalize_code(value: str) -> str:
     """A verification code as typed or scanned -> its stored form (same alphabet as references)."""
     compact = "".join(c for c in value.upper() if c.isalnum())
-    return compact.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    lookalikes: dict[str, str | int | None] = {"O": "0", "I": "1", "L": "1"}  # typeshed's type
+    return compact.translate(str.maketrans(lookalikes))
+
+
+class ReferenceField(forms.CharField):
+    """A prescription's reference as typed from paper or read from the QR code, normalised
+    (`rules.normalize_reference`): case, spaces, dashes and look-alike letters do not matter."""
+
+    def __init__(self, *, prefixes: tuple[str, ...] = (rules.PRESCRIPTION_PREFIX,), **kwargs: Any):
+        self.prefixes = prefixes
+        kwargs.setdefault("label", _("Référence de la prescription"))
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> str:
+        normalized = rules.normalize_reference(super().clean(value), self.prefixes)
+        if not normalized:
+            raise forms.ValidationError(MSG_LOOKUP_REFERENCE_FORMAT, code="reference_format")
+        return normalized
 
 
 class LookupForm(BootstrapFormMixin, forms.Form):
-    reference = forms.CharField(
-        label=_("Référence de la prescription"),
-        max_length=40,
+    reference = ReferenceField(
         help_text=_(
             "Imprimée en haut du formulaire de prescription, par exemple APA-2026-7K3Q-X9MD."
         ),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
-    birth_date = forms.DateField(
+    birth_date = FrenchDateField(
         label=_("Date de naissance du patient"),
         input_formats=BIRTH_DATE_FORMATS,
         help_text=_("jj/mm/aaaa"),
@@ -73,12 +96,6 @@ class LookupForm(BootstrapFormMixin, forms.Form):
         else:
             self.fields["reference"].widget.attrs["autofocus"] = True
 
-    def clean_reference(self) -> str:
-        normalized = rules.normalize_reference(self.cleaned_data["reference"])
-        if not normalized:
-            raise forms.ValidationError(MSG_LOOKUP_REFERENCE_FORMAT)
-        return normalized
-
     def clean_code(self) -> str:
         return normalize_code(self.cleaned_data.get("code") or "")
 
@@ -97,36 +114,53 @@ class RenewalForm(RecommendationsForm):
         error_messages={"required": _("Choisissez renouvellement ou adaptation.")},
     )
     duration_months = duration_field(_("Pour une durée de"), help_text=_("3 à 6 mois maximum."))
-    # R-R1 and R-R5: checked by the service, whose messages are shown next to these boxes.
-    patient_agreement = forms.BooleanField(label=AGREEMENT_LABEL, required=False)
-    no_risk_attestation = forms.BooleanField(label=ATTESTATION_LABEL, required=False)
+    # R-R1 and R-R5: required to sign, with the service's messages (it checks them again).
+    patient_agreement = forms.BooleanField(
+        label=AGREEMENT_LABEL, error_messages={"required": MSG_RENEW_NO_AGREEMENT}
+    )
+    no_risk_attestation = forms.BooleanField(
+        label=ATTESTATION_LABEL, error_messages={"required": MSG_RENEW_NO_ATTESTATION}
+    )
 
-    ADAPTATION_FIELDS = RECOMMENDATION_FIELDS
+    # The order of the page (and of its error summary).
+    field_order = [
+        "kind",
+        "duration_months",
+        *Recommendations.field_names(),
+        "patient_agreement",
+        "no_risk_attestation",
+    ]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         text = self.fields["recommendations_text"]
         text.label, text.help_text = _("Préconisations adaptées (texte libre)"), ""
 
+    @cached_property
+    def sections(self) -> dict:
+        """The page's parts, each rendered by crispy (`{% crispy form form.sections.x %}`)."""
+        return {
+            "main": fields_helper("kind", InlineRadios("duration_months")),
+            "adaptation": fields_helper(*self.recommendations_layout()),
+            "attest": fields_helper("patient_agreement", "no_risk_attestation"),
+        }
+
     @classmethod
     def initial_for(cls, prescription) -> dict[str, Any]:
         """Start an adaptation from the initial recommendations, so that only changes are typed."""
-        initial: dict[str, Any] = {
-            name: getattr(prescription, name) for name in RECOMMENDATION_FIELDS
+        return Recommendations.of(prescription).as_dict() | {
+            "duration_months": prescription.duration_months
         }
-        initial["duration_months"] = prescription.duration_months
-        return initial
 
     def service_arguments(self) -> dict[str, Any]:
         """The keyword arguments of `services.prescription_renew` from the cleaned data."""
         data = self.cleaned_data
         adaptations = None
         if data["kind"] == Renewal.Kind.ADAPTATION:
-            adaptations = {name: data.get(name) for name in RECOMMENDATION_FIELDS}
-            adaptations["intensity"] = adaptations["intensity"] or ""
-            adaptations["recommendations_text"] = (
-                adaptations["recommendations_text"] or ""
-            ).strip()
+            values: dict[str, Any] = {
+                name: data.get(name) for name in Recommendations.field_names()
+            }
+            adaptations = Recommendations(**values).normalized()
         return {
             "kind": data["kind"],
             "duration_months": data["duration_months"],

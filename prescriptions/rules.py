@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,27 @@ DURATION_MAX_MONTHS = 6
 DURATION_CHOICES = [(m, _("%(n)s mois") % {"n": m}) for m in range(3, 7)]
 
 
+# The messages of the rules that the database enforces too (constraints carry the same code and
+# message as the services and forms: each is written once, here).
+MSG_DURATION = _("La durée de prescription est de 3 à 6 mois.")
+MSG_SESSIONS_PER_WEEK = _("Le nombre de séances par semaine doit être de 1 à 7.")
+MSG_SESSION_MINUTES = _("La durée d'une séance doit être de 10 à 180 minutes.")
+MSG_OUI_WITHOUT_REASON = _(
+    "Vous avez répondu OUI : précisez l'indication qui nécessite le renouvellement et "
+    "l'adaptation de la prescription par un médecin."
+)
+MSG_NO_AGREEMENT = _("L'accord du patient est requis pour émettre la prescription.")
+MSG_RENEW_NO_AGREEMENT = _("L'accord du patient est requis (art. D. 1172-2-1 du CSP).")
+MSG_RENEW_NO_ATTESTATION = _(
+    "Attestez que le compte rendu et les bilans ne rapportent pas de difficulté ou de risque "
+    "susceptible de nuire à la santé du patient (art. D. 1172-2-1 du CSP)."
+)
+MSG_SEVERE_HEALTH_ONLY = _(
+    "Seuls les professionnels de santé (masseurs-kinésithérapeutes, ergothérapeutes, "
+    "psychomotriciens) peuvent encadrer une limitation sévère."
+)
+
+
 def duration_is_valid(months: object) -> bool:
     """R-P2: whole months from 3 to 6; anything else is refused."""
     return (
@@ -30,16 +52,35 @@ def duration_is_valid(months: object) -> bool:
     )
 
 
+MSG_DATE_OUT_OF_RANGE = _(
+    "Cette date est hors du calendrier utilisable : vérifiez l'année (jj/mm/aaaa)."
+)
+
+
 def add_months(day: date, months: int) -> date:
-    """The same day `months` later, clamped to the end of a shorter month (31 Jan + 1 = 28 Feb)."""
+    """The same day `months` later, clamped to the end of a shorter month (31 Jan + 1 = 28 Feb).
+
+    Past the calendar's ends (years 1 and 9999, a typo's dates) it raises a `ValidationError`
+    with a French message, which the forms and services show, never a 500."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
+    if not date.min.year <= year <= date.max.year:
+        raise ValidationError(MSG_DATE_OUT_OF_RANGE, code="date_out_of_range")
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def start_date_bounds(signed_on: date, *, days_before: int, months_after: int) -> tuple[date, date]:
+    """R-P2, R-P4: the first and last start dates (inclusive) of a prescription signed on
+    `signed_on` (settings APA_START_DATE_DAYS_BEFORE and APA_START_DATE_MONTHS_AFTER)."""
+    return signed_on - timedelta(days=days_before), add_months(signed_on, months_after)
 
 
 def period_end(start: date, months: int) -> date:
     """Last day (inclusive) of a period of `months` months starting on `start`."""
-    return add_months(start, months) - timedelta(days=1)
+    end = add_months(start, months)
+    if end == date.min:
+        raise ValidationError(MSG_DATE_OUT_OF_RANGE, code="date_out_of_range")
+    return end - timedelta(days=1)
 
 
 # --- R-P3 (CSP D.1172-2, arrêté du 28 décembre 2023): content ----------------------------
@@ -75,6 +116,12 @@ class RestrictionPick(models.TextChoices):
         _("Contrôler l'intensité pour ne pas dépasser une intensité modérée"),
     )
     TREATMENTS = "treatments", _("Traitements à prendre en compte")
+
+
+def known_choices(values: Iterable[str] | None, choices: type[models.Choices]) -> list[str]:
+    """The values of `choices` among `values`, in the choices' order (unknown ones dropped)."""
+    wanted = set(values or ())
+    return [value for value in choices.values if value in wanted]
 
 
 def labels(choices: type[models.Choices], values: Iterable[str]) -> list[str]:
@@ -205,7 +252,16 @@ def supervision_is_allowed_at_all(*, level: int, profession: str) -> bool:
     return level != LimitationLevel.SEVERE or profession in HEALTH_PROFESSIONS
 
 
+# The label of a patient whose level no signed prescription gives yet (lists, filters, exports).
+NOT_ASSESSED = _("Non évaluée")
+
+
 # --- R-R3 (CSP D.1172-2-1): renewal "à l'échéance" of the initial prescription ------------
+# The lists of prescriptions "qui se terminent" look this many days ahead (home, dashboard,
+# admin filter); the renewal itself has its own window (settings, below).
+ENDING_SOON_DAYS = 30
+
+
 def renewal_window(end_date: date, *, days_before: int, days_after: int) -> tuple[date, date]:
     """The dates (inclusive) between which a physiotherapist may renew or adapt."""
     return end_date - timedelta(days=days_before), end_date + timedelta(days=days_after)
@@ -222,10 +278,17 @@ def renewal_period(*, initial_end: date, performed_on: date, months: int) -> tup
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-def new_reference(year: int) -> str:
+# The prefixes of the references the public verification page answers: APA, the APA
+# prescriptions and the bilans' documents (bilans app); PSC, the post-cancer pathway's
+# prescriptions (pathway app, CSP R.1415-1-11).
+PRESCRIPTION_PREFIX = "APA"
+VERIFIABLE_PREFIXES = (PRESCRIPTION_PREFIX, "PSC")
+
+
+def new_reference(year: int, prefix: str = PRESCRIPTION_PREFIX) -> str:
     """A human-readable reference such as `APA-2026-7K3Q-X9MD` (40 bits of randomness)."""
     body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
-    return f"APA-{year}-{body[:4]}-{body[4:]}"
+    return f"{prefix}-{year}-{body[:4]}-{body[4:]}"
 
 
 def new_verification_code() -> str:
@@ -233,17 +296,20 @@ def new_verification_code() -> str:
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
 
 
-def normalize_reference(value: str) -> str:
+def normalize_reference(value: str, prefixes: tuple[str, ...] = (PRESCRIPTION_PREFIX,)) -> str:
     """What a person typed from paper -> the stored form.
 
     Case, spaces and dashes do not matter, and the letters Crockford's alphabet leaves out are
     read as the digits they look like (O -> 0, I and L -> 1): `apa 2026 7k3q x9md` and
-    `APA-2026-7K3Q-X9MD` are the same reference. Returns "" when it cannot be one.
+    `APA-2026-7K3Q-X9MD` are the same reference. Returns "" when it cannot be one of
+    `prefixes` (three letters each).
     """
     compact = "".join(c for c in value.upper() if c.isalnum())
-    if not compact.startswith("APA"):
+    prefix = compact[:3]
+    if prefix not in prefixes:
         return ""
-    body = compact[3:].translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    lookalikes: dict[str, str | int | None] = {"O": "0", "I": "1", "L": "1"}  # typeshed's type
+    body = compact[3:].translate(str.maketrans(lookalikes))
     if len(body) != 12 or not body[:4].isdigit() or any(c not in REFERENCE_ALPHABET for c in body):
         return ""
-    return f"APA-{body[:4]}-{body[4:8]}-{body[8:]}"
+    return f"{prefix}-{body[:4]}-{body[4:8]}-{body[8:]}"

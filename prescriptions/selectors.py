@@ -4,58 +4,61 @@
 - a draft is seen by its prescriber only;
 - physicians and admin staff see the issued prescriptions of the patients they may see
   (patients.selectors), and physicians every prescription they signed;
-- a practitioner granted one prescription through the look-up (a physiotherapist) sees that
-  prescription only; one granted the whole patient (an orientation) sees the patient's issued
-  prescriptions.
+- a physiotherapist who looked a prescription up sees that prescription only
+  (`PrescriptionAccess`); one granted the whole patient (prescriber, orientation:
+  `CareTeamGrant.WHOLE_RECORD_REASONS`) sees the patient's issued prescriptions.
 """
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
-from django.http import HttpRequest
+from typing import Any
+
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
-from audit.models import ReadAudit
-from audit.services import audit_read
+from patients.access import is_active_user, sees_the_structure
 from patients.models import CareTeamGrant, Patient
-from patients.selectors import STRUCTURE_WIDE_PROFESSIONS, active_grants, patients_visible_to
-from practitioners.models import Profession, User
+from patients.selectors import active_grants
+from practitioners.models import User
 
-from .models import Prescription, SupervisionRule
+from .models import Prescription, PrescriptionAccess, Renewal, SupervisionRule
 from .rules import supervision_is_allowed_at_all
 
 
 def prescriptions_visible_to(user: User) -> QuerySet[Prescription]:
     prescriptions = Prescription.objects.all()
-    if not (user.is_authenticated and user.is_active):
+    if not is_active_user(user):
         return prescriptions.none()
     if user.is_superuser:
         return prescriptions
     grants = active_grants(user)
-    visible = Q(pk__in=grants.filter(prescription__isnull=False).values("prescription_id")) | Q(
-        patient_id__in=grants.filter(prescription__isnull=True).values("patient_id")
+    # A look-up opens its prescription while the look-up's membership of the care team is
+    # active too: ending the membership ends the access (the patient's record decides).
+    looked_up = PrescriptionAccess.objects.filter(
+        user=user,
+        revoked_at__isnull=True,
+        prescription__patient_id__in=grants.filter(reason=CareTeamGrant.Reason.LOOKUP).values(
+            "patient_id"
+        ),
     )
-    if user.profession in STRUCTURE_WIDE_PROFESSIONS and user.structure_id:
-        # The prescription's copy of its patient's structure: no join to the patients (issue 8).
+    whole_records = grants.filter(reason__in=CareTeamGrant.WHOLE_RECORD_REASONS)
+    visible = Q(pk__in=looked_up.values("prescription_id")) | Q(
+        patient_id__in=whole_records.values("patient_id")
+    )
+    if sees_the_structure(user):
+        # The prescription's copy of its patient's structure: no join to the patients.
         visible |= Q(structure_id=user.structure_id)
     not_draft = ~Q(status=Prescription.Status.DRAFT)
     return prescriptions.filter((visible & not_draft) | Q(prescriber=user))
 
 
-def prescription_get_for(
-    request: HttpRequest, pk, *, audit: str | None = ReadAudit.Action.PRESCRIPTION_VIEW
-) -> Prescription:
-    """The one access helper for a prescription page: 404 unless the user may see it.
-
-    Records the read in the audit (`audit=None` for a write that follows a recorded read).
-    """
-    prescription = get_object_or_404(
-        prescriptions_visible_to(request.user).select_related(
+def prescription_get_visible(*, user: User, pk: Any) -> Prescription:
+    """The prescription `pk` if `user` may see it (404 otherwise: its existence is not told),
+    with what its pages print."""
+    return get_object_or_404(
+        prescriptions_visible_to(user).select_related(
             "patient", "prescriber__structure", "assessment", "renewal__physiotherapist"
         ),
         pk=pk,
     )
-    if audit:
-        audit_read(request, action=audit, prescription=prescription)
-    return prescription
 
 
 def supervising_professions(level: int) -> list[str]:
@@ -65,24 +68,6 @@ def supervising_professions(level: int) -> list[str]:
     """
     professions = SupervisionRule.objects.filter(level=level).values_list("profession", flat=True)
     return [p for p in professions if supervision_is_allowed_at_all(level=level, profession=p)]
-
-
-def user_may_supervise(user: User, level: int) -> bool:
-    return SupervisionRule.objects.filter(level=level, profession=user.profession).exists() and (
-        supervision_is_allowed_at_all(level=level, profession=user.profession)
-    )
-
-
-def user_may_prescribe_for(user: User, patient: Patient) -> bool:
-    """R-P1 and need-to-know: a physician prescribes only for a patient of their care team.
-
-    The care team is the registering structure's practitioners plus those explicitly granted
-    (patients.selectors.patients_visible_to). A superuser who is not a physician may not
-    prescribe (R-P1).
-    """
-    if not (user.is_authenticated and user.is_active and user.profession == Profession.PHYSICIAN):
-        return False
-    return patients_visible_to(user).filter(pk=patient.pk).exists()
 
 
 def latest_confirmed_level(
@@ -103,6 +88,20 @@ def latest_confirmed_level(
         )
         .order_by("-prescribed_on", "-issued_at")
         .values("assessment__confirmed_level")[:1]
+    )
+
+
+def latest_signed(field: str) -> Subquery:
+    """Subquery: `field` of the patient's latest signed prescription (as latest_confirmed_level
+    picks it), for `.annotate()` on a Patient queryset."""
+    return Subquery(
+        Prescription.objects.filter(
+            patient_id=OuterRef("pk"),
+            status__in=Prescription.SIGNED_STATUSES,
+            assessment__isnull=False,
+        )
+        .order_by("-prescribed_on", "-issued_at")
+        .values(field)[:1]
     )
 
 
@@ -128,26 +127,16 @@ def supervisable_levels(user: User) -> frozenset[int]:
     )
 
 
-def patients_oriented_to(user: User) -> QuerySet[Patient]:
-    """The patients oriented to `user` (active orientation grants), each annotated with
-    `limitation_level`: the confirmed level of their latest signed prescription (or None)."""
-    if not (user.is_authenticated and user.is_active):
-        return Patient.objects.none()
-    oriented = active_grants(user).filter(reason=CareTeamGrant.Reason.ORIENTATION)
-    return (
-        Patient.objects.filter(pk__in=oriented.values("patient_id"))
-        .defer("nir")  # need-to-know: a dispenser never gets the NIR
-        .annotate(limitation_level=latest_confirmed_level())
-        .order_by("birth_name", "first_names")
-    )
+def renewals_unread_by(user: User) -> QuerySet[Renewal]:
+    """R-R7: the renewals and adaptations of `user`'s prescriptions they have not read yet."""
+    return Renewal.objects.filter(prescription__prescriber=user, prescriber_read_at__isnull=True)
 
 
-def orientations_of(patient: Patient) -> QuerySet[CareTeamGrant]:
-    """The active orientations of a patient, with the professional and who oriented."""
+def lookup_accesses_of(patient: Patient) -> QuerySet[PrescriptionAccess]:
+    """The physiotherapists' look-up accesses to the patient's prescriptions, open ones first,
+    ended ones kept (their history). For those who may end them (`access.may_end_access`)."""
     return (
-        CareTeamGrant.objects.filter(
-            patient=patient, reason=CareTeamGrant.Reason.ORIENTATION, revoked_at__isnull=True
-        )
-        .select_related("user__structure", "granted_by")
-        .order_by("granted_at")
+        PrescriptionAccess.objects.filter(prescription__patient=patient)
+        .select_related("user", "prescription")
+        .order_by(F("revoked_at").desc(nulls_first=True), "-granted_at")
     )

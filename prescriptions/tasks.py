@@ -1,7 +1,7 @@
 """Background work of the prescriptions app: Django's tasks framework (DEP 14), through the
 `django-tasks` backport until Django 6; the backend is chosen by `TASKS_BACKEND` (settings).
 
-Rendering the official form takes 150-300 ms of CPU (bench/RESULTS.md, issue 8). A signed
+Rendering the official form takes 150-300 ms of CPU (bench/RESULTS.md). A signed
 prescription is immutable (R-P4) and changes only when a physiotherapist renews or adapts it
 (R-R6): its PDF is rendered then, off the request, so that the first download is a stored read.
 """

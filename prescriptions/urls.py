@@ -18,4 +18,10 @@ urlpatterns = [
     path("lookup/", renewal_views.prescription_lookup, name="lookup"),
     path("<uuid:pk>/renewal/", renewal_views.renewal_create, name="renewal"),
     path("<uuid:pk>/changes/", renewal_views.renewal_changes, name="changes"),
+    path("<uuid:pk>/changes/read/", renewal_views.renewal_mark_read_view, name="changes_read"),
+    path(
+        "<uuid:pk>/access/<int:access_id>/end/",
+        renewal_views.lookup_access_end,
+        name="access_end",
+    ),
 ]

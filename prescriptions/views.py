@@ -15,34 +15,35 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apa_portal.pagination import CappedPaginator
 from audit.models import ReadAudit
 from audit.services import audit_read
-from patients.models import FULL_NAME_FIELDS, Patient
-from patients.selectors import patient_get_for, user_may_edit_patient
+from kernel.pagination import CappedPaginator
+from patients import access as patient_access
+from patients.models import FULL_NAME_FIELDS, EligibilitySituation, Patient
+from patients.rules import OTHER_RISK_FACTOR_CODE
+from patients.selectors import patient_get_visible
+from patients.services import patient_save
+from practitioners.http import AuthenticatedRequest
 from practitioners.models import DISPLAY_NAME_FIELDS, Profession
 
-from . import pdf, rules
+from . import access, events, pdf, rules
 from .forms import CancelForm, PrescriptionForm
 from .models import Prescription
 from .selectors import (
-    prescription_get_for,
+    prescription_get_visible,
     prescriptions_visible_to,
     supervising_professions,
-    user_may_prescribe_for,
 )
 from .services import (
-    MSG_NO_ASSESSMENT,
     MSG_NOT_CARE_TEAM,
     MSG_NOT_DRAFT,
-    MSG_NOT_ELIGIBLE,
     prescription_cancel,
     prescription_create,
     prescription_issue,
@@ -51,7 +52,7 @@ from .services import (
 
 PAGE_SIZE = 25
 # What a row of the list prints: its rows are read without the other columns, nor the renewal's
-# (the copy `current_end_date` holds its end), issue 8.
+# (the copy `current_end_date` holds its end).
 LIST_ROW_FIELDS = (
     "reference",
     "status",
@@ -73,7 +74,7 @@ NO_PDF_MESSAGE = _(
 
 
 # --- Lists and pages ------------------------------------------------------------------------
-def prescription_list(request: HttpRequest) -> HttpResponse:
+def prescription_list(request: AuthenticatedRequest) -> HttpResponse:
     """The prescriptions the user may see, newest first, filtered by status."""
     status = request.GET.get("status", "")
     prescriptions = (
@@ -88,12 +89,20 @@ def prescription_list(request: HttpRequest) -> HttpResponse:
     page = CappedPaginator(
         prescriptions.order_by("-prescribed_on", "-created_at"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
+    # One read for the page, naming the patients of its rows (their names are shown).
+    audit_read(
+        request,
+        action=ReadAudit.Action.PATIENT_LIST,
+        patients_shown=(prescription.patient_id for prescription in page.object_list),
+        detail="prescriptions",
+    )
     context = {"page": page, "status": status, "statuses": Prescription.Status.choices}
     return render(request, "prescriptions/prescription_list.html", context)
 
 
-def prescription_detail(request: HttpRequest, pk) -> HttpResponse:
-    prescription = prescription_get_for(request, pk)
+def prescription_detail(request: AuthenticatedRequest, pk) -> HttpResponse:
+    prescription = prescription_get_visible(user=request.user, pk=pk)
+    audit_read(request, action=ReadAudit.Action.PRESCRIPTION_VIEW, prescription=prescription)
     return render(
         request,
         "prescriptions/prescription_detail.html",
@@ -101,24 +110,19 @@ def prescription_detail(request: HttpRequest, pk) -> HttpResponse:
     )
 
 
-def _detail_context(request: HttpRequest, prescription: Prescription, cancel_form) -> dict:
+def _detail_context(request: AuthenticatedRequest, prescription: Prescription, cancel_form) -> dict:
     user = request.user
     assessment = getattr(prescription, "assessment", None)
-    is_prescriber = prescription.prescriber_id == user.pk
     return {
         "prescription": prescription,
         "patient": prescription.patient,
         "assessment": assessment,
         "renewal": getattr(prescription, "renewal", None),
         "supervision": _supervision(assessment.confirmed_level) if assessment else None,
-        "is_prescriber": is_prescriber,
-        # Edit or sign a draft: its prescriber, while still in the patient's care team.
-        "may_edit": is_prescriber
-        and prescription.is_draft
-        and user_may_prescribe_for(user, prescription.patient),
-        "may_cancel": is_prescriber
-        and prescription.status in (Prescription.Status.DRAFT, Prescription.Status.ISSUED),
-        "has_pdf": _has_pdf(prescription),
+        "is_prescriber": access.is_prescriber(user, prescription),
+        "may_edit": access.may_edit_draft(user, prescription),
+        "may_cancel": access.may_cancel(user, prescription),
+        "has_pdf": access.has_official_form(prescription),
         "cancel_form": cancel_form,
     }
 
@@ -136,24 +140,23 @@ def _supervision(level: int) -> dict[str, Any]:
 
 
 # --- The prescription form --------------------------------------------------------------------
-def prescription_create_view(request: HttpRequest) -> HttpResponse:
+def prescription_create_view(request: AuthenticatedRequest) -> HttpResponse:
     """`/prescriptions/new/?patient=<uuid>`: a new prescription for that patient (R-P1)."""
     try:
         patient_pk = uuid.UUID(request.GET.get("patient", ""))
     except ValueError:
         messages.info(request, _("Choisissez d'abord le patient, puis « Nouvelle prescription »."))
         return redirect("patients:list")
-    patient = patient_get_for(
-        request,
-        patient_pk,
-        audit=ReadAudit.Action.PATIENT_VIEW if request.method == "GET" else None,
-    )
+    patient = patient_get_visible(user=request.user, pk=patient_pk)
     if not request.user.is_physician:
-        raise PermissionDenied(_("Seul un médecin peut prescrire une activité physique adaptée."))
-    refusal = _refuse_outside_care_team(request, patient)
-    if refusal is not None:
-        return refusal
-    form = PrescriptionForm(request.POST if request.method == "POST" else None)
+        raise PermissionDenied(access.MSG_MAY_NOT_PRESCRIBE)
+    if not access.may_prescribe_for(request.user, patient):
+        raise PermissionDenied(MSG_NOT_CARE_TEAM)  # R-P1 and need-to-know
+    audit_read(request, action=ReadAudit.Action.PATIENT_VIEW, patient=patient)
+    if request.method == "POST":
+        form = _form(request, patient, request.POST)
+    else:
+        form = _form(request, patient, initial=_prefill(request, patient))
     if request.method == "POST" and form.is_valid():
         prescription = _save_and_maybe_issue(request, form, patient=patient)
         if prescription is not None:
@@ -161,66 +164,102 @@ def prescription_create_view(request: HttpRequest) -> HttpResponse:
     return _render_form(request, form, patient=patient, prescription=None)
 
 
-def prescription_update_view(request: HttpRequest, pk) -> HttpResponse:
+def _prefill(request: AuthenticatedRequest, patient: Patient) -> dict[str, Any]:
+    """R-C4: the first values an app above offers from `?from=<source>` (events), or none."""
+    source = request.GET.get("from", "")[:100]
+    if not source:
+        return {}
+    for _receiver, answer in events.prescription_prefill_requested.send(
+        sender=Prescription, user=request.user, patient=patient, source=source
+    ):
+        if isinstance(answer, events.PrescriptionPrefill):
+            messages.info(request, answer.label)
+            return dict(answer.initial)
+    return {}
+
+
+def prescription_update_view(request: AuthenticatedRequest, pk) -> HttpResponse:
     """`/prescriptions/<uuid>/edit/`: a draft only (R-P4); never a form for an issued one."""
-    prescription = prescription_get_for(
-        request, pk, audit=ReadAudit.Action.PRESCRIPTION_VIEW if request.method == "GET" else None
-    )
-    refusal = _refuse_unless_own_draft(request, prescription)
-    if refusal is not None:
-        return refusal
+    prescription = prescription_get_visible(user=request.user, pk=pk)
+    _check_own_draft(request, prescription)
+    if not prescription.is_draft:
+        messages.error(request, MSG_NOT_DRAFT)  # R-P4: never a form for an issued one
+        return redirect(prescription)
+    audit_read(request, action=ReadAudit.Action.PRESCRIPTION_VIEW, prescription=prescription)
     if request.method == "POST":
-        form = PrescriptionForm(request.POST)
+        form = _form(request, prescription.patient, request.POST)
         if form.is_valid():
             saved = _save_and_maybe_issue(request, form, prescription=prescription)
             if saved is not None:
                 return _after_save(request, saved)
     else:
-        form = PrescriptionForm(initial=PrescriptionForm.initial_from(prescription))
+        form = _form(
+            request, prescription.patient, initial=PrescriptionForm.initial_from(prescription)
+        )
     return _render_form(request, form, patient=prescription.patient, prescription=prescription)
 
 
 @require_POST
-def prescription_issue_view(request: HttpRequest, pk) -> HttpResponse:
+def prescription_issue_view(request: AuthenticatedRequest, pk) -> HttpResponse:
     """`/prescriptions/<uuid>/issue/` (POST): sign a saved draft from its page (R-P4)."""
-    prescription = prescription_get_for(request, pk, audit=None)
-    refusal = _refuse_unless_own_draft(request, prescription)
-    if refusal is not None:
-        return refusal
+    prescription = prescription_get_visible(user=request.user, pk=pk)
+    _check_own_draft(request, prescription)
+    if not prescription.is_draft:
+        messages.error(request, MSG_NOT_DRAFT)  # R-P4
+        return redirect(prescription)
+    # The draft is checked as the form checks "Émettre et signer" (every missing item at once,
+    # the start date against today); the service checks again.
+    form = _form(
+        request,
+        prescription.patient,
+        _as_form_data(PrescriptionForm.initial_from(prescription)),
+        issuing=True,
+    )
+    if not form.is_valid():
+        return _render_form(request, form, patient=prescription.patient, prescription=prescription)
     try:
         with transaction.atomic():
             issued = prescription_issue(prescription=prescription, by=request.user)
     except ValidationError as exc:
         # Show the draft's form with the reasons next to the fields, as after "Émettre et signer".
-        form = PrescriptionForm(_as_form_data(PrescriptionForm.initial_from(prescription)))
-        form.is_valid()
         form.add_service_errors(exc)
         return _render_form(request, form, patient=prescription.patient, prescription=prescription)
     return _after_save(request, issued)
 
 
-def _refuse_unless_own_draft(request: HttpRequest, prescription: Prescription):
-    """R-P4: an issued prescription is never edited in place; only its prescriber edits a draft."""
-    if prescription.prescriber_id != request.user.pk:
-        raise PermissionDenied(_("Seul le médecin prescripteur peut modifier ce brouillon."))
-    if not prescription.is_draft:
-        messages.error(request, MSG_NOT_DRAFT)
-        return redirect(prescription)
-    # Its prescriber may have left the patient's care team since (a revoked grant): the draft
-    # stays theirs to cancel, but is no longer edited or signed (R-P1, need-to-know).
-    return _refuse_outside_care_team(request, prescription.patient)
+def _check_own_draft(request: AuthenticatedRequest, prescription: Prescription) -> None:
+    """Only its prescriber edits or signs a draft, while still in the patient's care team (a
+    revoked grant leaves the draft theirs to cancel, not to sign: R-P1, need-to-know)."""
+    if not access.is_prescriber(request.user, prescription):
+        raise PermissionDenied(access.MSG_NOT_PRESCRIBER_EDIT)
+    if prescription.is_draft and not access.may_edit_draft(request.user, prescription):
+        raise PermissionDenied(MSG_NOT_CARE_TEAM)
 
 
-def _refuse_outside_care_team(request: HttpRequest, patient: Patient) -> HttpResponse | None:
-    """R-P1 and need-to-know: a physician prescribes only for a patient of their care team
-    (`user_may_prescribe_for`, the rule the services enforce), told why in French."""
-    if user_may_prescribe_for(request.user, patient):
-        return None
-    return render(request, "403.html", {"message": MSG_NOT_CARE_TEAM}, status=403)
+def _form(
+    request: AuthenticatedRequest,
+    patient: Patient,
+    data: Any = None,
+    *,
+    issuing: bool | None = None,
+    **kwargs: Any,
+) -> PrescriptionForm:
+    """The prescription form for `patient`: with "Émettre et signer" every requirement of the
+    issue is checked at once; a patient without a situation of R-E1 gets them in the form when
+    the physician may edit the patient (except "other risk factor", to be named in the record)."""
+    eligible = patient.situations.exists()
+    situations = None
+    if not eligible and patient_access.may_edit_patient(request.user, patient):
+        situations = list(EligibilitySituation.objects.exclude(code=OTHER_RISK_FACTOR_CODE))
+    if issuing is None:
+        issuing = data is not None and "issue" in data
+    return PrescriptionForm(
+        data, issuing=issuing, eligible=eligible, situations=situations, **kwargs
+    )
 
 
 def _save_and_maybe_issue(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     form: PrescriptionForm,
     *,
     patient: Patient | None = None,
@@ -236,7 +275,13 @@ def _save_and_maybe_issue(
     user = request.user
     try:
         with transaction.atomic():
+            situations = form.selected_situations()
+            if situations:  # R-E1, ticked in the form for a patient who had none
+                record = patient if prescription is None else prescription.patient
+                assert record is not None  # the create view passes the patient: for mypy
+                patient_save(patient=record, situations=situations)
             if prescription is None:
+                assert patient is not None  # the create view passes it: for mypy
                 saved = prescription_create(
                     prescriber=user,
                     patient=patient,
@@ -258,7 +303,7 @@ def _save_and_maybe_issue(
     return saved
 
 
-def _after_save(request: HttpRequest, prescription: Prescription) -> HttpResponse:
+def _after_save(request: AuthenticatedRequest, prescription: Prescription) -> HttpResponse:
     if prescription.is_draft:
         messages.success(
             request,
@@ -294,13 +339,12 @@ def _as_form_data(initial: dict[str, Any]) -> QueryDict:
 
 
 def _render_form(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     form: PrescriptionForm,
     *,
     patient: Patient,
     prescription: Prescription | None,
 ) -> HttpResponse:
-    non_field = [str(e) for e in form.non_field_errors()] if form.is_bound else []
     context = {
         "form": form,
         "patient": patient,
@@ -308,10 +352,7 @@ def _render_form(
         "action": reverse("prescriptions:update", kwargs={"pk": prescription.pk})
         if prescription
         else f"{reverse('prescriptions:create')}?patient={patient.pk}",
-        "patient_eligible": patient.situations.exists(),
-        "may_edit_patient": user_may_edit_patient(request.user, patient),
-        "assessment_missing": str(MSG_NO_ASSESSMENT) in non_field,
-        "not_eligible": str(MSG_NOT_ELIGIBLE) in non_field,
+        "patient_eligible": form.eligible,
         "computed_level": form.computed_level() if form.is_bound else _initial_level(form),
         # R-L4/R-L5 for the live display: one entry per level, read by prescription_form.js.
         "supervision_table": {level: _supervision(level) for level in rules.LimitationLevel.values},
@@ -322,17 +363,17 @@ def _render_form(
 
 
 def _initial_level(form: PrescriptionForm) -> int | None:
-    ratings = [form.initial.get(name) for name in ("locomotor", "cerebral", "sensory")]
+    ratings: list[Any] = [form.initial.get(name) for name in ("locomotor", "cerebral", "sensory")]
     return None if any(r is None for r in ratings) else rules.resulting_level(*ratings)
 
 
 # --- Cancel and PDF ---------------------------------------------------------------------------
 @require_POST
-def prescription_cancel_view(request: HttpRequest, pk) -> HttpResponse:
+def prescription_cancel_view(request: AuthenticatedRequest, pk) -> HttpResponse:
     """`/prescriptions/<uuid>/cancel/` (POST): only the prescriber; a reason for an issued one."""
-    prescription = prescription_get_for(request, pk, audit=None)
-    if prescription.prescriber_id != request.user.pk:
-        raise PermissionDenied(_("Seul le médecin prescripteur peut annuler cette prescription."))
+    prescription = prescription_get_visible(user=request.user, pk=pk)
+    if not access.is_prescriber(request.user, prescription):
+        raise PermissionDenied(access.MSG_NOT_PRESCRIBER_CANCEL)
     form = CancelForm(request.POST)
     if form.is_valid():
         try:
@@ -355,15 +396,10 @@ def prescription_cancel_view(request: HttpRequest, pk) -> HttpResponse:
     )
 
 
-def _has_pdf(prescription: Prescription) -> bool:
-    """Only a signed prescription has the official form: not a draft, not a cancelled one."""
-    return prescription.status not in (Prescription.Status.DRAFT, Prescription.Status.CANCELLED)
-
-
-def prescription_pdf(request: HttpRequest, pk) -> HttpResponse:
+def prescription_pdf(request: AuthenticatedRequest, pk) -> FileResponse:
     """`/prescriptions/<uuid>/pdf/`: the official form, filled (issued or later only)."""
-    prescription = prescription_get_for(request, pk, audit=None)
-    if not _has_pdf(prescription):
+    prescription = prescription_get_visible(user=request.user, pk=pk)
+    if not access.has_official_form(prescription):
         raise Http404(NO_PDF_MESSAGE)
     audit_read(request, action=ReadAudit.Action.PRESCRIPTION_PDF, prescription=prescription)
     response = FileResponse(

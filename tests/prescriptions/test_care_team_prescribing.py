@@ -1,5 +1,5 @@
 """R-P1 and need-to-know in the pages: a physician prescribes only for a patient of their care
-team. The pages ask `prescriptions.selectors.user_may_prescribe_for`, the rule the services
+team. The pages ask `prescriptions.access.may_prescribe_for`, the rule the services
 enforce, so a button is never shown that the service would refuse, and a form is never shown
 to a physician who may not prescribe for that patient (403, in French).
 """
@@ -9,12 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from patients import views as patient_views
 from patients.models import CareTeamGrant
 from patients.services import care_team_grant
-from prescriptions import views as prescription_views
+from prescriptions import access, receivers
+from prescriptions.access import may_prescribe_for
 from prescriptions.models import Prescription
-from prescriptions.selectors import user_may_prescribe_for
 from prescriptions.services import MSG_NOT_CARE_TEAM
 from tests import factories
 
@@ -47,7 +46,7 @@ def orphan_draft(granted_outsider, patient):
     CareTeamGrant.objects.filter(user=granted_outsider, patient=patient).update(
         revoked_at=timezone.now()
     )
-    assert not user_may_prescribe_for(granted_outsider, patient)
+    assert not may_prescribe_for(granted_outsider, patient)
     return draft
 
 
@@ -64,7 +63,7 @@ def test_the_button_is_shown_exactly_to_who_may_prescribe(request, client, patie
     response = client.get(patient.get_absolute_url())
     assert response.status_code == 200
     shown = _create_url(patient) in response.text
-    assert shown == user_may_prescribe_for(user, patient)
+    assert shown == may_prescribe_for(user, patient)
     assert shown == (persona in ("prescriber", "colleague_physician", "granted_outsider"))
 
 
@@ -73,11 +72,11 @@ def test_the_patient_page_asks_the_selector_not_the_profession(
 ):
     calls = []
 
-    def refuse(user, seen):
+    def refuse(user, seen, **kwargs):
         calls.append((user, seen))
         return False
 
-    monkeypatch.setattr(patient_views, "user_may_prescribe_for", refuse)
+    monkeypatch.setattr(receivers, "may_prescribe_for", refuse)
     client.force_login(prescriber)
     response = client.get(patient.get_absolute_url())
     assert calls == [(prescriber, patient)]
@@ -90,7 +89,7 @@ def test_the_patient_page_asks_the_selector_not_the_profession(
 def test_the_form_is_refused_to_a_physician_who_may_not_prescribe_for_the_patient(
     client, prescriber, patient, monkeypatch, method
 ):
-    monkeypatch.setattr(prescription_views, "user_may_prescribe_for", lambda user, p: False)
+    monkeypatch.setattr(access, "may_prescribe_for", lambda user, p, **kwargs: False)
     client.force_login(prescriber)
     if method == "get":
         response = client.get(_create_url(patient))

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from prescriptions.content import Recommendations
 from prescriptions.models import Prescription, Renewal
 from prescriptions.services import ALREADY_DONE_WORDS, MSG_RENEW_ALREADY, prescription_renew
 from tests import factories
@@ -34,7 +35,7 @@ def test_two_simultaneous_renewals_of_one_prescription_leave_exactly_one(
                 duration_months=3,
                 patient_agreement=True,
                 no_risk_attestation=True,
-                adaptations={"recommendations_text": "Équilibre"},
+                adaptations=Recommendations(**{"recommendations_text": "Équilibre"}),
                 today=today,
             )
         except Exception as exc:  # collected and asserted on below

@@ -1,4 +1,4 @@
-"""The two copies a prescription keeps for the reads at scale (issue 8): its patient's structure
+"""The two copies a prescription keeps for the reads at scale: its patient's structure
 and its current end (the renewal's once there is one, R-R6). Whatever path writes them, they
 must equal what they copy, or a structure would see another's prescriptions, or an ending
 prescription would be missed."""
@@ -11,6 +11,7 @@ from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from prescriptions.content import Recommendations
 from prescriptions.models import Prescription, Renewal
 from prescriptions.rules import period_end
 from prescriptions.selectors import prescriptions_visible_to
@@ -52,7 +53,9 @@ def test_a_renewal_or_an_adaptation_becomes_the_current_end(
         duration_months=4,
         patient_agreement=True,
         no_risk_attestation=True,
-        adaptations={"activity_types": ["balance"]} if kind == Renewal.Kind.ADAPTATION else None,
+        adaptations=Recommendations(**{"activity_types": ["balance"]})
+        if kind == Renewal.Kind.ADAPTATION
+        else None,
         today=issued_prescription.end_date,
     )
     issued_prescription.refresh_from_db()

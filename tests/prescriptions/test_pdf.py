@@ -1,17 +1,24 @@
-"""The official form as a PDF (issue 3), the physiotherapist's part (issue 4, R-R6) and the kept
-originals (issue 8). Text is read back with pypdf, as a Caisse's software or a person would."""
+"""The official form as a PDF (arrêté du 28 décembre 2023), the physiotherapist's part (R-R6),
+the kept originals, and the second edition: nothing lost, stable layout, sealed, tagged.
+Text is read back with pypdf and poppler's pdftotext, as a Caisse's software or a person would;
+the seal is validated with pyHanko, as `pyhanko sign validate` does."""
 
 import hashlib
 import io
 import re
+import shutil
+import subprocess
+from datetime import timedelta
 
 import pypdf
 import pytest
 import segno
+import time_machine
 from django.conf import settings
 from django.utils import timezone
 
-from prescriptions import pdf
+from prescriptions import pdf, seal
+from prescriptions.content import Recommendations
 from prescriptions.models import Prescription, RenderedPdf, Renewal
 from prescriptions.rules import LimitationLevel, RestrictionPick
 from prescriptions.services import prescription_renew
@@ -142,8 +149,9 @@ R_R6_MENTION = (
 
 
 def squash(text: str) -> str:
-    """Without any whitespace: line breaks fall anywhere (a wrapped URL, a column)."""
-    return re.sub(r"\s+", "", text)
+    """Without any whitespace nor tick box (☐, ☒): line breaks fall anywhere (a wrapped URL, a
+    column), and the sentences of the model are compared without their boxes."""
+    return re.sub(r"[\s☐☒]+", "", text)
 
 
 def pages_text(content: bytes) -> list[str]:
@@ -183,7 +191,7 @@ def assert_in_order(text: str, sentences: list[str], start: int = 0) -> int:
 
 
 def loaded(prescription: Prescription) -> Prescription:
-    """As the views load it (prescriptions.selectors.prescription_get_for)."""
+    """As the views load it (prescriptions.selectors.prescription_get_visible)."""
     return Prescription.objects.select_related(
         "patient", "prescriber__structure", "assessment", "renewal__physiotherapist"
     ).get(pk=prescription.pk)
@@ -198,12 +206,14 @@ def adaptation(issued_prescription, physiotherapist):
         duration_months=4,
         patient_agreement=True,
         no_risk_attestation=True,
-        adaptations={
-            "activity_types": ["balance"],
-            "sessions_per_week": 3,
-            "intensity": "light",
-            "recommendations_text": "Ajout d'exercices d'équilibre en groupe",
-        },
+        adaptations=Recommendations(
+            **{
+                "activity_types": ["balance"],
+                "sessions_per_week": 3,
+                "intensity": "light",
+                "recommendations_text": "Ajout d'exercices d'équilibre en groupe",
+            }
+        ),
         today=issued_prescription.end_date,
     )
 
@@ -212,20 +222,28 @@ def adaptation(issued_prescription, physiotherapist):
 def test_pdf_prints_every_sentence_of_the_official_form_in_order(issued_prescription):
     text = text_of(pdf.render_prescription_pdf(loaded(issued_prescription)))
 
+    # Notes (1)-(4) after the physician's part and again after the physiotherapist's part, as in
+    # the official model.
     end_of_physician_part = assert_in_order(text, PHYSICIAN_SENTENCES)
-    end_of_physio_part = assert_in_order(text, PHYSIO_SENTENCES, end_of_physician_part)
+    end_of_first_notes = assert_in_order(text, FOOTNOTES, end_of_physician_part)
+    end_of_physio_part = assert_in_order(text, PHYSIO_SENTENCES, end_of_first_notes)
     end_of_notes = assert_in_order(text, FOOTNOTES, end_of_physio_part)
     assert_in_order(text, TOOL_SENTENCES, end_of_notes)
 
 
-def test_pdf_is_an_a4_form_of_two_pages(issued_prescription):
+def test_pdf_is_an_a4_form_of_three_fixed_pages(issued_prescription):
     reader = pypdf.PdfReader(io.BytesIO(pdf.render_prescription_pdf(loaded(issued_prescription))))
 
-    assert len(reader.pages) == 2
+    assert len(reader.pages) == 3
     width, height = (float(v) for v in reader.pages[0].mediabox[2:])
     assert (round(width), round(height)) == (595, 842)  # A4 in points
-    # Page 2 is the decision aid.
-    assert "OUTIL D'AIDE À LA DÉTERMINATION" in reader.pages[1].extract_text()
+    page_1, page_2, page_3 = (squash(page.extract_text()) for page in reader.pages)
+    # Page 1: the physician's part, its signature and the notes; page 2: the physiotherapist's
+    # part and the notes again; page 3: the decision aid.
+    assert squash("Signature du médecin :") in page_1 and squash(FOOTNOTES[-1]) in page_1
+    assert squash("Partie destinée au masseur-kinésithérapeute") in page_2
+    assert squash(FOOTNOTES[0]) in page_2 and squash(FOOTNOTES[-1]) in page_2
+    assert squash("OUTIL D'AIDE À LA DÉTERMINATION") in page_3
 
 
 def test_pdf_is_filled_with_the_prescription_with_accents_intact(prescriber, patient):
@@ -245,27 +263,32 @@ def test_pdf_is_filled_with_the_prescription_with_accents_intact(prescriber, pat
     )
     text = text_of(pdf.render_prescription_pdf(loaded(prescription)))
 
-    assert prescription.prescribed_on.strftime("%d/%m/%Y") in text
+    assert timezone.localdate(prescription.issued_at).strftime("%d/%m/%Y") in text
     assert f"{patient.birth_name.upper()} Hélène" in text
     assert "pour une durée de : 3 mois" in text
     assert (
-        "Endurance, Équilibre ; 3 séance(s) par semaine ; 40 minutes par séance ; "
+        "Endurance, Équilibre ; 3 séances par semaine ; 40 minutes par séance ; "
         "intensité modérée (Borg 12 à 13)"
     ) in text
     assert "Marche nordique, progressivité" in text
     assert "Éviter efforts en ambiance froide ; Traitements à prendre en compte" in text
     assert "Bêtabloquants : se fier à l'échelle de Borg" in text
-    assert "Limitation fonctionnelle retenue par le médecin : Modérée" in text
+    # The level's label of the pages and of the tool (plural), not a singular of its own.
+    assert "Limitation fonctionnelle retenue par le médecin : Modérées" in text
     # The prescriber's identity and the electronic signature.
     assert "Dr Claire MARTIN" in text
     assert f"RPPS : {prescriber.rpps}" in text
     assert "Maison Sport-Santé de Lyon" in text
     signed = timezone.localtime(prescription.issued_at).strftime("%d/%m/%Y")
-    assert squash(f"Signé électroniquement le {signed}") in squash(text)
+    assert squash(f"Émise le {signed}") in squash(text)
+    # The box says what the seal is, and that it does not replace the handwritten signature.
+    assert squash("cachet électronique de la plateforme (signature PAdES)") in squash(text)
+    assert squash("ne remplace pas la signature manuscrite du médecin") in squash(text)
+    assert "Signé électroniquement" not in text
 
 
 def test_pdf_ticks_non_by_default_and_oui_with_the_reason(prescriber, patient):
-    # The ticks are drawn (no glyph, so that the sentence stays verbatim): check the markup.
+    # The ticks are text (☒ ticked, ☐ not): extracted text and screen readers say which.
     non = factories.make_prescription(prescriber=prescriber, patient=patient)
     oui = factories.make_prescription(
         prescriber=prescriber,
@@ -274,13 +297,11 @@ def test_pdf_ticks_non_by_default_and_oui_with_the_reason(prescriber, patient):
         physician_renewal_reason="Insuffisance cardiaque à réévaluer",
     )
 
-    html_non = pdf.render_prescription_html(loaded(non))
-    html_oui = pdf.render_prescription_html(loaded(oui))
+    text_non = text_of(pdf.render_prescription_pdf(loaded(non)))
+    text_oui = text_of(pdf.render_prescription_pdf(loaded(oui)))
 
-    assert '<span class="box first on"></span>NON <span class="box"></span>OUI' in html_non
-    assert '<span class="box first"></span>NON <span class="box on"></span>OUI' in html_oui
-    text = text_of(pdf.render_prescription_pdf(loaded(oui)))
-    assert "(si oui, laquelle) : Insuffisance cardiaque à réévaluer" in text
+    assert "☒ NON ☐ OUI (si oui, laquelle) :" in text_non
+    assert "☐ NON ☒ OUI (si oui, laquelle) : Insuffisance cardiaque à réévaluer" in text_oui
 
 
 def test_pdf_ticks_the_three_ratings_and_the_severe_indicators(prescriber, patient):
@@ -302,8 +323,13 @@ def test_pdf_ticks_the_three_ratings_and_the_severe_indicators(prescriber, patie
     marked = [i["label"] for d in context["severe_details"] for i in d["items"] if i["ticked"]]
     assert marked == ["distance parcourue en marche en 6 mn inférieure à 150 mètres"]
     text = text_of(pdf.render_prescription_pdf(loaded(prescription)))
+    # The ticks, as text, in the tool.
+    assert "☐ Aucune ☐ Minimales ☐ Modérées ☒ Sévères" in text
+    assert "☒ Aucune ☐ Minimales ☐ Modérées ☐ Sévères" in text
+    assert "☐ Aucune ☒ Minimales ☐ Modérées ☐ Sévères" in text
+    assert squash("☒ distance parcourue en marche en 6 mn") in re.sub(r"\s+", "", text)
     # R-L4: a severe limitation is supervised by health professionals only.
-    assert "Limitation fonctionnelle retenue par le médecin : Sévère" in text
+    assert "Limitation fonctionnelle retenue par le médecin : Sévères" in text
     assert "encadrement par des professionnels de santé uniquement" in text
 
 
@@ -316,14 +342,14 @@ def test_reference_and_page_number_are_on_every_page(issued_prescription):
         assert f"page {number} / {len(pages)}" in page
 
 
-def test_qr_code_carries_the_look_up_url_with_reference_and_code(issued_prescription):
+def test_qr_code_carries_the_verification_url_with_reference_and_code(issued_prescription):
     prescription = loaded(issued_prescription)
 
-    url = pdf.lookup_url(prescription)
+    url = pdf.verification_url(prescription)
     html = pdf.render_prescription_html(prescription)
 
     assert url == (
-        f"{settings.SITE_URL.rstrip('/')}/prescriptions/lookup/"
+        f"{settings.SITE_URL.rstrip('/')}/verifier/"
         f"?ref={prescription.reference}&code={prescription.verification_code}"
     )
     assert f'src="{pdf._qr_data_uri(url)}"' in html.replace("&amp;", "&")
@@ -333,10 +359,10 @@ def test_qr_code_carries_the_look_up_url_with_reference_and_code(issued_prescrip
 def test_qr_code_in_the_pdf_is_the_symbol_of_the_url_module_for_module_and_unsmoothed(
     issued_prescription,
 ):
-    # A PNG (issue 8): each module a square of QR_PIXELS_PER_MODULE black or white pixels, drawn
+    # A PNG: each module a square of QR_PIXELS_PER_MODULE black or white pixels, drawn
     # without interpolation so that viewers keep the modules sharp.
     prescription = loaded(issued_prescription)
-    matrix = segno.make(pdf.lookup_url(prescription), error="m", mask=0).matrix
+    matrix = segno.make(pdf.verification_url(prescription), error="m", mask=0).matrix
     scale = pdf.QR_PIXELS_PER_MODULE
     size = len(matrix) * scale
 
@@ -344,31 +370,24 @@ def test_qr_code_in_the_pdf_is_the_symbol_of_the_url_module_for_module_and_unsmo
 
     [qr] = [i for i in images if i["/Width"] == size]
     assert qr["/Interpolate"].value is False  # pypdf's BooleanObject is always truthy
-    assert (qr["/Height"], qr["/ColorSpace"], qr["/BitsPerComponent"]) == (size, "/DeviceGray", 8)
-    pixels = qr.decode_as_image().load()
+    assert (qr["/Height"], qr["/BitsPerComponent"]) == (size, 8)
+    pixels = qr.decode_as_image().convert("L").load()  # segno's PNG, embedded in colour
     for y in range(size):
         for x in range(size):
             assert pixels[x, y] == (0 if matrix[y // scale][x // scale] else 255), (x, y)
 
 
-def test_ticked_boxes_draw_one_embedded_tick_image(prescriber, patient):
-    prescription = factories.make_prescription(
-        prescriber=prescriber,
-        patient=patient,
-        assessment=factories.assessment_data(
-            locomotor=LimitationLevel.SEVERE,
-            severe_indicators=["loc_walk"],
-            confirmed_level=LimitationLevel.SEVERE,
-        ),
-    )
-    tick, _mime = pdf._static_file("pdf/tick.png")
+def test_tick_boxes_are_glyphs_of_a_shipped_font_digested_with_the_stylesheet(
+    issued_prescription,
+):
+    font, _mime = pdf._static_file("fonts/DejaVuSans-Ticks.ttf")
 
-    images = embedded_images(pdf.render_prescription_pdf(loaded(prescription)))
+    content = pdf.render_prescription_pdf(loaded(issued_prescription))
 
-    # NON, three ratings, one indicator: five ticked boxes, one image.
-    assert "pdf/tick.png" in pdf.CSS_ASSETS  # digested: a new tick renders the forms again
-    assert tick.startswith(b"\x89PNG")
-    assert len([i for i in images if i["/Width"] == 128 and i["/Height"] == 128]) == 1
+    assert "fonts/DejaVuSans-Ticks.ttf" in pdf.CSS_ASSETS  # a new font renders the forms again
+    assert font.startswith(b"\x00\x01\x00\x00")  # TrueType
+    assert embedded_images(content) == [embedded_images(content)[0]]  # the QR code only
+    assert "☒ NON ☐ OUI" in text_of(content)
 
 
 def test_fonts_are_shipped_and_embedded(issued_prescription):
@@ -385,7 +404,7 @@ def test_fonts_are_shipped_and_embedded(issued_prescription):
             )
             assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
             embedded.add(str(font["/BaseFont"]).split("+", 1)[-1])
-    assert {"APA-Form-Sans", "APA-Form-Sans-Bold"} <= embedded
+    assert {"APA-Form-Sans", "APA-Form-Sans-Bold", "APA-Form-Ticks"} <= embedded
 
 
 # --- The physiotherapist's part (R-R6) --------------------------------------------------------
@@ -393,8 +412,8 @@ def test_physiotherapist_part_is_blank_before_a_renewal(issued_prescription, phy
     text = text_of(pdf.render_prescription_pdf(loaded(issued_prescription)))
 
     assert_in_order(text, PHYSIO_SENTENCES)
-    # The R-R6 mention is in the notes only, not yet written in the physiotherapist's part.
-    assert squash(text).count(squash(R_R6_MENTION)) == 1
+    # The R-R6 mention is in the notes only (printed twice), not yet in the physiotherapist's part.
+    assert squash(text).count(squash(R_R6_MENTION)) == 2
     assert physiotherapist.rpps not in text
     assert "MOREAU" not in text
 
@@ -405,7 +424,7 @@ def test_physiotherapist_part_is_filled_after_a_renewal(issued_prescription, ren
 
     # R-R6 a) identity, b) the mention, c) the date and the signature.
     assert f"MOREAU Julien, masseur-kinésithérapeute, RPPS : {renewal.physio_rpps}" in text
-    assert flat.count(squash(R_R6_MENTION)) == 2
+    assert flat.count(squash(R_R6_MENTION)) == 3
     performed = renewal.performed_on.strftime("%d/%m/%Y")
     assert squash(f"Date : {performed} Nom et prénom du patient :") in flat
     assert (
@@ -416,14 +435,13 @@ def test_physiotherapist_part_is_filled_after_a_renewal(issued_prescription, ren
         in flat
     )
     signed = timezone.localtime(renewal.created_at).strftime("%d/%m/%Y")
-    assert squash(f"Signé électroniquement le {signed}") in flat
+    assert squash(f"Enregistré le {signed}") in flat
     assert squash(f"par Julien MOREAU (RPPS {renewal.physio_rpps})") in flat
     # The physician's part is unchanged.
     assert_in_order(text, PHYSICIAN_SENTENCES)
     assert "Marche nordique" in text
-    html = pdf.render_prescription_html(loaded(issued_prescription))
-    assert '<span class="box first on"></span>Renouvellement de prescription initiale' in html
-    assert '<span class="box first"></span>Adaptation de prescription initiale' in html
+    assert "☒ Renouvellement de prescription initiale" in text
+    assert "☐ Adaptation de prescription initiale" in text
 
 
 def test_physiotherapist_part_is_filled_after_an_adaptation(issued_prescription, adaptation):
@@ -431,13 +449,12 @@ def test_physiotherapist_part_is_filled_after_an_adaptation(issued_prescription,
     flat = squash(text)
 
     assert f"RPPS : {adaptation.physio_rpps}" in text
-    assert flat.count(squash(R_R6_MENTION)) == 2
-    assert squash("Équilibre ; 3 séance(s) par semaine ; intensité légère (Borg 10 à 11)") in flat
+    assert flat.count(squash(R_R6_MENTION)) == 3
+    assert squash("Équilibre ; 3 séances par semaine ; intensité légère (Borg 10 à 11)") in flat
     assert "Ajout d'exercices d'équilibre en groupe" in text
     assert squash("Pour une durée de : (3 à 6 mois maximum) 4 mois") in flat
-    html = pdf.render_prescription_html(loaded(issued_prescription))
-    assert '<span class="box first"></span>Renouvellement de prescription initiale' in html
-    assert '<span class="box first on"></span>Adaptation de prescription initiale' in html
+    assert "☐ Renouvellement de prescription initiale" in text
+    assert "☒ Adaptation de prescription initiale" in text
 
 
 # --- Safety: user text is text, and nothing is fetched but our static files -------------------
@@ -527,7 +544,7 @@ def test_a_refused_image_is_skipped_not_fetched_by_weasyprint(monkeypatch):
     assert asked == ["file:///etc/passwd", "http://example.org/x.png"]  # asked, and refused
 
 
-# --- Kept originals (issue 8) -------------------------------------------------------------------
+# --- Kept originals ------------------------------------------------------------------------------
 def test_second_download_is_served_from_the_stored_original(issued_prescription, render_spy):
     first = pdf.prescription_pdf_bytes(loaded(issued_prescription))
     second = pdf.prescription_pdf_bytes(loaded(issued_prescription))
@@ -598,7 +615,7 @@ def test_a_stored_pdf_failing_its_checksum_is_not_served(issued_prescription, re
     assert bytes(RenderedPdf.objects.get().pdf) == b"%PDF-tampered"  # kept as evidence
 
 
-# --- Speed of the first render (issue 8) --------------------------------------------------------
+# --- Speed of the first render -------------------------------------------------------------------
 def test_stylesheet_and_fonts_are_parsed_once_per_process(issued_prescription, monkeypatch):
     prescription = loaded(issued_prescription)
     pdf.render_prescription_pdf(prescription)  # the process's first render parses them
@@ -615,7 +632,7 @@ def test_stylesheet_and_fonts_are_parsed_once_per_process(issued_prescription, m
 
     assert "prescription.css" not in pdf.render_prescription_html(prescription)  # no <link>
     assert not [u for u in asked if u.endswith((".css", ".ttf"))], asked
-    assert "page 2 / 2" in pages_text(content)[1]  # the cached stylesheet still applies
+    assert "page 2 / 3" in pages_text(content)[1]  # the cached stylesheet still applies
 
 
 @pytest.mark.parametrize("enabled", [True, False])
@@ -629,3 +646,301 @@ def test_render_restores_the_garbage_collector_state(issued_prescription, enable
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+# --- Second edition: nothing lost, stable layout ----------------------------------------------
+TOKEN = "https://exemple.fr/" + "X7" * 140 + "K"  # 300 characters, not one break opportunity
+LONG_TEXT = ("Marche nordique progressive, renforcement des membres inférieurs. " * 80)[:5000]
+
+
+def poppler(tmp_path, tool: str, content: bytes, *options: str) -> str:
+    if shutil.which(tool) is None:  # .ci/run installs it; `make test` says when it is missing
+        pytest.skip(f"{tool} is missing (apt-get install poppler-utils)")
+    path = tmp_path / "form.pdf"
+    path.write_bytes(content)
+    result = subprocess.run(
+        [tool, *options, str(path), "-"] if tool == "pdftotext" else [tool, *options, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return result.stdout
+
+
+def words_outside_the_page(tmp_path, content: bytes) -> list[str]:
+    """Words whose box is not inside the page (pdftotext -bbox: one <word> per word)."""
+    xhtml = poppler(tmp_path, "pdftotext", content, "-bbox")
+    outside = []
+    for page in re.finditer(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', xhtml, re.S):
+        width, height = float(page[1]), float(page[2])
+        box = r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">'
+        for word in re.finditer(box + r"(.*?)</word>", page[3]):
+            x0, y0, x1, y1 = (float(word[i]) for i in range(1, 5))
+            if x0 < 0 or y0 < 0 or x1 > width or y1 > height:
+                outside.append(word[5])
+    return outside
+
+
+def test_an_unbroken_token_wraps_whole_inside_the_page(prescriber, patient, tmp_path):
+    prescription = factories.make_prescription(
+        prescriber=prescriber,
+        patient=patient,
+        recommendations_text=TOKEN,
+        restrictions_text=TOKEN,
+        physician_renewal_required=True,
+        physician_renewal_reason=TOKEN,  # over its box's budget: cut, then whole in the annex
+    )
+    content = pdf.render_prescription_pdf(loaded(prescription))
+
+    text = poppler(tmp_path, "pdftotext", content)
+    assert re.sub(r"\s+", "", text).count(TOKEN) == 3  # recommendations, restrictions, annex
+    assert words_outside_the_page(tmp_path, content) == []
+    # The cut reason points to the annex, which prints it whole.
+    pages = pages_text(content)
+    assert squash(f"suite en annexe, page {pdf.ANNEX_PAGE}") in squash(pages[0])
+    annex = squash(pages[pdf.ANNEX_PAGE - 1])
+    assert squash("ANNEXE : SUITE DES TEXTES DU FORMULAIRE") in annex and TOKEN in annex
+
+
+def test_the_signature_stays_on_page_1_with_5000_character_texts(
+    prescriber, patient, physiotherapist
+):
+    prescription = factories.make_prescription(
+        prescriber=prescriber,
+        patient=patient,
+        recommendations_text=LONG_TEXT,
+        restrictions_text=LONG_TEXT,
+        restriction_picks=list(RestrictionPick),
+        physician_renewal_required=False,
+    )
+    prescription_renew(
+        prescription=prescription,
+        physiotherapist=physiotherapist,
+        kind=Renewal.Kind.ADAPTATION,
+        duration_months=4,
+        patient_agreement=True,
+        no_risk_attestation=True,
+        adaptations=Recommendations(
+            **{"activity_types": ["balance"], "recommendations_text": LONG_TEXT}
+        ),
+        today=prescription.end_date,
+    )
+
+    pages = [squash(page) for page in pages_text(pdf.render_prescription_pdf(loaded(prescription)))]
+
+    assert squash("Signature du médecin :") in pages[0] and squash("Émise le") in pages[0]
+    assert squash(FOOTNOTES[-1]) in pages[0]
+    assert squash("Signature du masseur-kinésithérapeute :") in pages[1]
+    assert squash("Enregistré le") in pages[1] and squash(FOOTNOTES[-1]) in pages[1]
+    assert squash("OUTIL D'AIDE À LA DÉTERMINATION") in pages[2]
+    # The annex, without the header and footer of its pages: the three texts, whole.
+    annex = "".join(pages[pdf.ANNEX_PAGE - 1 :])
+    reference = prescription.reference
+    annex = re.sub(rf"Patient:.*?Réf\.{reference}", "", annex)
+    annex = re.sub(rf"Prescription{reference}·codedevérification\w+page\d+/\d+", "", annex)
+    assert annex.count(squash(LONG_TEXT)) == 3
+    assert pages[0].count(squash(f"suite en annexe, page {pdf.ANNEX_PAGE}")) == 2
+    assert squash(f"suite en annexe, page {pdf.ANNEX_PAGE}") in pages[1]
+
+
+def test_a_text_of_many_short_lines_is_cut_too():
+    shown, cut = pdf._cut("\n".join(["ligne"] * 40), "recommendations_text")
+    assert cut and shown.count("\n") == pdf.PAGE_BUDGETS["recommendations_text"][1] - 1
+    assert pdf._cut("Court", "recommendations_text") == ("Court", False)
+
+
+def test_every_page_carries_the_patient_the_date_the_reference_and_its_number(prescriber, patient):
+    prescription = factories.make_prescription(
+        prescriber=prescriber, patient=patient, recommendations_text=LONG_TEXT
+    )
+    pages = pages_text(pdf.render_prescription_pdf(loaded(prescription)))
+    date = timezone.localdate(prescription.issued_at).strftime("%d/%m/%Y")
+
+    assert len(pages) == 4  # with the annex
+    for number, page in enumerate(pages, start=1):
+        flat = squash(page)
+        assert squash(f"Patient : {patient.full_name} · date : {date}") in flat, number
+        assert squash(f"Réf. {prescription.reference}") in flat
+        assert f"page {number} / {len(pages)}" in page
+
+
+def test_the_form_is_dated_the_day_it_is_signed(prescriber, patient):
+    # R-P4: a draft saved on one day and signed three days later is dated the day of signature.
+    with time_machine.travel(timezone.now() - timedelta(days=3)):
+        draft = factories.make_prescription(prescriber=prescriber, patient=patient, issue=False)
+        saved_on = timezone.localdate()
+    from prescriptions.services import prescription_issue
+
+    issued = prescription_issue(prescription=draft, by=prescriber)
+    signed_on = timezone.localdate(issued.issued_at)
+
+    context = pdf.pdf_context(loaded(issued))
+    text = text_of(pdf.render_prescription_pdf(loaded(issued)))
+
+    assert signed_on != saved_on
+    assert context["date"] == signed_on.strftime("%d/%m/%Y")
+    assert squash(f"Date : {signed_on:%d/%m/%Y} Nom et prénom du patient") in squash(text)
+    assert f"{saved_on:%d/%m/%Y}" not in context["date"]
+
+
+def test_the_instruction_to_the_physiotherapist_only_while_a_renewal_is_possible(
+    prescriber, patient, physiotherapist
+):
+    instruction = "Masseur-kinésithérapeute : pour renouveler ou adapter cette prescription"
+    renewable = factories.make_prescription(prescriber=prescriber, patient=patient)
+    oui = factories.make_prescription(
+        prescriber=prescriber,
+        patient=patient,
+        physician_renewal_required=True,
+        physician_renewal_reason="Réévaluation cardiologique",
+    )
+    renewed = factories.make_prescription(prescriber=prescriber, patient=patient)
+    factories.renew(renewed, physiotherapist)
+
+    assert instruction in pdf.render_prescription_html(loaded(renewable))
+    assert instruction not in pdf.render_prescription_html(loaded(oui))  # R-R4
+    assert instruction not in pdf.render_prescription_html(loaded(renewed))  # R-R2
+
+
+def test_the_prescriber_contact_is_printed_for_the_physiotherapist(prescriber, patient):
+    # R-R7: the physiotherapist informs the prescriber; the form says how to reach them.
+    prescriber.professional_address = "12 rue de la République, 69002 Lyon"
+    prescriber.professional_phone = "04 78 00 00 00"
+    prescriber.secure_email = "claire.martin@medecin.mssante.fr"
+    prescriber.save()
+    prescription = factories.make_prescription(prescriber=prescriber, patient=patient)
+
+    text = squash(text_of(pdf.render_prescription_pdf(loaded(prescription))))
+
+    assert squash("12 rue de la République, 69002 Lyon") in text
+    assert squash("Tél. : 04 78 00 00 00") in text
+    assert squash("Messagerie sécurisée de santé : claire.martin@medecin.mssante.fr") in text
+
+
+def test_the_physiotherapist_part_is_sized_for_paper(issued_prescription):
+    html = pdf.render_prescription_html(loaded(issued_prescription))
+    physio = html[html.index('<div class="physio">') :]
+    css, _mime = pdf._static_file(pdf.CSS_STATIC_PATH)
+
+    assert physio.count('<p class="blank"></p>') == 5  # five ruled lines for adaptations
+    assert re.search(r"\.stamp \.area \{[^}]*min-height: 2[0-9]mm", css.decode())
+
+
+# --- Second edition: accessible, sealed ---------------------------------------------------------
+def test_the_pdf_is_tagged_pdf_ua_1_with_its_metadata(issued_prescription, tmp_path):
+    prescription = loaded(issued_prescription)
+    content = pdf.render_prescription_pdf(prescription)
+
+    info = poppler(tmp_path, "pdfinfo", content)
+    xmp = poppler(tmp_path, "pdfinfo", content, "-meta")
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    metadata = reader.metadata
+
+    assert re.search(r"^Tagged:\s+yes$", info, re.M)
+    assert 'pdfuaid:part="1"' in xmp
+    assert metadata.title == f"Prescription d'activité physique adaptée {prescription.reference}"
+    assert metadata.author == "Dr Claire MARTIN"  # the prescriber
+    assert "arrêté du 28 décembre 2023" in metadata.subject
+    assert prescription.patient.birth_name.upper() not in metadata.subject
+    assert reader.trailer["/Root"]["/Lang"] == "fr"
+    assert metadata.creation_date == prescription.issued_at.replace(microsecond=0)
+    assert "/StructTreeRoot" in reader.trailer["/Root"]
+
+
+def _validate(content: bytes, trusted_pem=None):
+    """The seal and pyHanko's verdict, trusting the development certificate (or `trusted_pem`),
+    as `pyhanko sign validate --trust dev-seal.pem` does."""
+    from pyhanko.keys import load_cert_from_pemder
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    pem = trusted_pem or settings.APA_PDF_SEAL_DEV_DIR / seal.DEV_PEM_NAME
+    trust = load_cert_from_pemder(str(pem))
+    [signature] = PdfFileReader(io.BytesIO(content), strict=False).embedded_signatures
+    return signature, validate_pdf_signature(signature, ValidationContext(trust_roots=[trust]))
+
+
+def test_an_issued_form_is_sealed_and_pyhanko_finds_the_seal_intact(issued_prescription):
+    content = pdf.prescription_pdf_bytes(loaded(issued_prescription))
+
+    signature, status = _validate(content)
+
+    assert status.intact and status.valid and status.bottom_line
+    assert signature.field_name == seal.SEAL_FIELD_NAME
+    assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"  # PAdES
+    assert status.coverage.name == "ENTIRE_FILE"
+    # What is stored is the sealed file, and its SHA-256 is the sealed bytes'.
+    stored = RenderedPdf.objects.get(prescription=issued_prescription)
+    assert bytes(stored.pdf) == content
+    assert stored.sha256 == hashlib.sha256(content).hexdigest()
+
+
+def test_pyhanko_flags_a_sealed_form_with_one_byte_changed(issued_prescription):
+    content = pdf.render_prescription_pdf(loaded(issued_prescription))
+    # One byte of the signed part: a letter of the producer in the document information.
+    at = content.index(b"WeasyPrint") + len("WeasyPrin")
+    tampered = content[:at] + b"T" + content[at + 1 :]
+    assert len(tampered) == len(content) and tampered != content
+
+    _signature, status = _validate(tampered)
+
+    assert not status.intact and not status.bottom_line
+
+
+def test_a_renewal_is_sealed_as_a_new_version_and_the_original_stays(
+    issued_prescription, physiotherapist
+):
+    original = pdf.prescription_pdf_bytes(loaded(issued_prescription))
+    factories.renew(issued_prescription, physiotherapist)
+
+    renewed = pdf.prescription_pdf_bytes(loaded(issued_prescription))
+
+    assert renewed != original
+    assert _validate(renewed)[1].intact and _validate(original)[1].intact
+    assert RenderedPdf.objects.filter(prescription=issued_prescription).count() == 2
+
+
+def test_a_draft_is_not_sealed_and_sealing_can_be_turned_off(
+    draft_prescription, issued_prescription, settings
+):
+    draft = pdf.render_prescription_pdf(loaded(draft_prescription))
+    assert pypdf.PdfReader(io.BytesIO(draft)).trailer["/Root"].get("/AcroForm") is None
+
+    settings.APA_PDF_SEAL = False
+    unsealed = pdf.render_prescription_pdf(loaded(issued_prescription))
+    assert pypdf.PdfReader(io.BytesIO(unsealed)).trailer["/Root"].get("/AcroForm") is None
+
+
+def test_a_production_pkcs12_is_loaded_from_its_path(tmp_path, settings, issued_prescription):
+    p12, pem = seal.make_development_pkcs12(password=b"secret-of-production")
+    (tmp_path / "seal.p12").write_bytes(p12)
+    settings.APA_PDF_SEAL_P12 = str(tmp_path / "seal.p12")
+    settings.APA_PDF_SEAL_PASSWORD = "secret-of-production"
+    seal.signer.cache_clear()
+    seal._bytes_reserved.cache_clear()
+    try:
+        content = pdf.render_prescription_pdf(loaded(issued_prescription))
+        (tmp_path / "seal.pem").write_bytes(pem)
+
+        _signature, status = _validate(content, tmp_path / "seal.pem")
+        assert status.intact and status.bottom_line  # sealed by this certificate
+    finally:
+        seal.signer.cache_clear()
+        seal._bytes_reserved.cache_clear()
+
+
+def test_a_form_is_sealed_from_a_thread_running_an_event_loop(issued_prescription, settings):
+    # pyHanko runs asyncio.run(): an async caller (or Playwright's sync API) must not break it.
+    import asyncio
+
+    settings.APA_PDF_SEAL = False
+    unsealed = pdf.render_prescription_pdf(loaded(issued_prescription))
+
+    async def seal_in_a_coroutine():
+        return seal.seal_pdf(unsealed, reason="Cachet électronique APA Portal")
+
+    content = asyncio.run(seal_in_a_coroutine())
+
+    assert _validate(content)[1].intact

@@ -1,4 +1,4 @@
-"""The PDF is rendered in the background when a prescription is signed or renewed (issue 8):
+"""The PDF is rendered in the background when a prescription is signed or renewed:
 its first download is then a stored read. The task runs after the commit; a task that is late,
 lost or refused costs only time (the PDF is rendered on demand), never the signature."""
 
@@ -7,9 +7,12 @@ import logging
 
 import pytest
 from django.core.management import call_command
+from django.db import DatabaseError
+from django.urls import reverse
 from django_tasks.backends.dummy import DummyBackend
 from django_tasks_db.models import DBTaskResult
 
+from audit.models import ReadAudit
 from prescriptions import pdf, tasks
 from prescriptions.models import Prescription, RenderedPdf
 from prescriptions.services import prescription_issue
@@ -165,3 +168,45 @@ def test_after_a_change_of_the_form_every_running_prescription_is_queued_again(
     call_command("prerender_pdfs", stdout=io.StringIO())
     call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
     assert RenderedPdf.objects.filter(prescription=issued_prescription).count() == 2
+
+
+def test_a_pdf_the_store_refuses_is_served_audited_and_queued_for_storing(
+    client, prescriber, issued_prescription, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    def refuse(*args, **kwargs):
+        raise DatabaseError("could not extend file: No space left on device")
+
+    monkeypatch.setattr(RenderedPdf.objects, "create", refuse)
+    client.force_login(prescriber)
+    with (
+        caplog.at_level(logging.ERROR, logger="prescriptions.pdf"),
+        django_capture_on_commit_callbacks() as callbacks,
+    ):
+        response = client.get(reverse("prescriptions:pdf", args=[issued_prescription.pk]))
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert not RenderedPdf.objects.exists()
+    # The download is in the read audit all the same.
+    audit = ReadAudit.objects.get()
+    assert (audit.action, audit.prescription_id) == ("prescription_pdf", issued_prescription.pk)
+    # An error is logged (without the error's text), and the task is queued to store it later.
+    assert "rendered but not stored (DatabaseError)" in caplog.text
+    assert "No space left" not in caplog.text
+    assert len(callbacks) == 1
+
+    monkeypatch.undo()
+    callbacks[0]()  # the queue (dummy here) takes the task
+    assert tasks.prerender_prescription_pdf.call(str(issued_prescription.pk)) is True
+    assert RenderedPdf.objects.filter(prescription=issued_prescription).exists()
+
+
+def test_the_task_fails_when_the_store_refuses_so_that_it_is_retried(
+    issued_prescription, monkeypatch
+):
+    def refuse(*args, **kwargs):
+        raise DatabaseError("read-only")
+
+    monkeypatch.setattr(RenderedPdf.objects, "create", refuse)
+    with pytest.raises(DatabaseError):
+        tasks.prerender_prescription_pdf.call(str(issued_prescription.pk))

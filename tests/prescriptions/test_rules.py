@@ -4,6 +4,7 @@ import re
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from practitioners.models import Profession
 from prescriptions import rules
@@ -351,3 +352,24 @@ def test_letters_that_look_like_digits_are_read_as_digits():
 )
 def test_what_cannot_be_a_reference_normalises_to_nothing(typed):
     assert normalize_reference(typed) == ""
+
+
+def test_adding_months_past_the_calendar_raises_a_clean_error_not_a_500():
+    with pytest.raises(ValidationError) as caught:
+        rules.add_months(date(9999, 12, 31), 3)
+    assert caught.value.code == "date_out_of_range"
+    with pytest.raises(ValidationError):
+        rules.period_end(date(9999, 12, 31), 1)
+    assert rules.add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+
+
+def test_the_start_date_window_runs_from_the_signing_day_to_months_after():
+    signed = date(2026, 11, 30)
+    assert rules.start_date_bounds(signed, days_before=0, months_after=3) == (
+        date(2026, 11, 30),
+        date(2027, 2, 28),
+    )
+    assert rules.start_date_bounds(signed, days_before=7, months_after=1) == (
+        date(2026, 11, 23),
+        date(2026, 12, 30),
+    )

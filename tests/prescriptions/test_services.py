@@ -1,35 +1,19 @@
 """Workflows of the prescription (prescriptions/services.py): R-P1 to R-P4, R-E1, R-R1 to R-R6."""
 
-from datetime import timedelta
+import dataclasses
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from kernel.errors import all_error_codes, error_codes
 from patients.models import CareTeamGrant
 from prescriptions import services
+from prescriptions.content import PrescriptionContent, Recommendations
 from prescriptions.models import Prescription, Renewal
 from prescriptions.rules import ActivityType, Intensity, LimitationLevel, period_end
 from prescriptions.services import (
-    MSG_ADAPTATION_EMPTY,
-    MSG_CANCEL_REASON,
-    MSG_CANNOT_CANCEL,
-    MSG_DURATION,
-    MSG_NO_AGREEMENT,
-    MSG_NO_ASSESSMENT,
-    MSG_NO_RECOMMENDATION,
-    MSG_NOT_DRAFT,
-    MSG_NOT_ELIGIBLE,
-    MSG_NOT_PHYSICIAN,
-    MSG_NOT_PRESCRIBER,
-    MSG_OUI_WITHOUT_REASON,
-    MSG_RENEW_ALREADY,
-    MSG_RENEW_NO_AGREEMENT,
-    MSG_RENEW_NO_ATTESTATION,
-    MSG_RENEW_NO_RPPS,
-    MSG_RENEW_NOT_ISSUED,
-    MSG_RENEW_NOT_PHYSIOTHERAPIST,
-    MSG_RENEW_PHYSICIAN_ONLY,
     MSG_RENEW_TOO_EARLY,
     MSG_RENEW_TOO_LATE,
     prescription_cancel,
@@ -42,6 +26,17 @@ from prescriptions.services import (
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+
+def changed(prescription: Prescription, **changes) -> PrescriptionContent:
+    """The draft's content with `changes`, as the form sends it whole."""
+    return dataclasses.replace(PrescriptionContent.of(prescription), **changes)
+
+
+def params_of(exc: pytest.ExceptionInfo) -> dict:
+    """The parameters of the one error raised (what its French message prints)."""
+    (error,) = exc.value.error_list
+    return error.params
 
 
 def messages_of(exc: pytest.ExceptionInfo) -> list[str]:
@@ -67,13 +62,13 @@ def renew(prescription, physiotherapist, **overrides) -> Renewal:
     )
 
 
-ADAPTATIONS = {
-    "activity_types": [ActivityType.BALANCE, "bogus"],
-    "sessions_per_week": 3,
-    "intensity": Intensity.LIGHT,
-    "session_minutes": 30,
-    "recommendations_text": "Équilibre en groupe",
-}
+ADAPTATIONS = Recommendations(
+    activity_types=[ActivityType.BALANCE, "bogus"],
+    sessions_per_week=3,
+    intensity=Intensity.LIGHT,
+    session_minutes=30,
+    recommendations_text="Équilibre en groupe",
+)
 
 
 # --- prescription_create: R-P1, R-P2, R-P3 ------------------------------------------------------
@@ -101,7 +96,7 @@ def test_only_a_physician_may_prescribe(request, patient, persona):
         prescription_create(
             prescriber=user, patient=patient, content=factories.prescription_content()
         )
-    assert messages_of(exc) == [str(MSG_NOT_PHYSICIAN)]
+    assert all_error_codes(exc.value) == {"not_physician"}
     assert not Prescription.objects.exists()
 
 
@@ -114,7 +109,7 @@ def test_a_duration_other_than_3_to_6_whole_months_is_refused(prescriber, patien
             patient=patient,
             content=factories.prescription_content(duration_months=months),
         )
-    assert str(MSG_DURATION) in exc.value.message_dict["duration_months"]
+    assert "duration" in error_codes(exc.value)["duration_months"]
     assert not Prescription.objects.exists()
 
 
@@ -129,7 +124,7 @@ def test_oui_without_the_indication_is_refused(prescriber, patient, reason):
                 physician_renewal_required=True, physician_renewal_reason=reason
             ),
         )
-    assert exc.value.message_dict["physician_renewal_reason"] == [str(MSG_OUI_WITHOUT_REASON)]
+    assert error_codes(exc.value)["physician_renewal_reason"] == ["oui_without_reason"]
 
 
 def test_non_drops_a_leftover_indication(prescriber, patient):
@@ -187,7 +182,7 @@ def test_issuing_without_the_patients_agreement_is_refused(prescriber, patient):
     )
     with pytest.raises(ValidationError) as exc:
         prescription_issue(prescription=draft, by=prescriber)
-    assert exc.value.message_dict["patient_agreement"] == [str(MSG_NO_AGREEMENT)]
+    assert error_codes(exc.value)["patient_agreement"] == ["no_agreement"]
     draft.refresh_from_db()
     assert draft.status == Prescription.Status.DRAFT
 
@@ -197,7 +192,7 @@ def test_issuing_for_a_patient_in_no_situation_of_r_e1_is_refused(prescriber, st
     draft = factories.make_prescription(prescriber=prescriber, patient=patient, issue=False)
     with pytest.raises(ValidationError) as exc:
         prescription_issue(prescription=draft, by=prescriber)
-    assert str(MSG_NOT_ELIGIBLE) in exc.value.message_dict["__all__"]
+    assert "not_eligible" in error_codes(exc.value)["__all__"]
     draft.refresh_from_db()
     assert draft.status == Prescription.Status.DRAFT
 
@@ -215,7 +210,7 @@ def test_issuing_without_the_limitation_assessment_is_refused(prescriber, patien
     )
     with pytest.raises(ValidationError) as exc:
         prescription_issue(prescription=draft, by=prescriber)
-    assert exc.value.message_dict["__all__"] == [str(MSG_NO_ASSESSMENT)]
+    assert error_codes(exc.value)["__all__"] == ["no_assessment"]
 
 
 def test_issuing_without_any_recommendation_is_refused(prescriber, patient):
@@ -229,7 +224,7 @@ def test_issuing_without_any_recommendation_is_refused(prescriber, patient):
     )
     with pytest.raises(ValidationError) as exc:
         prescription_issue(prescription=draft, by=prescriber)
-    assert exc.value.message_dict["activity_types"] == [str(MSG_NO_RECOMMENDATION)]
+    assert error_codes(exc.value)["activity_types"] == ["no_recommendation"]
 
 
 def test_issuing_with_oui_and_a_blank_indication_is_refused(draft_prescription, prescriber):
@@ -239,7 +234,7 @@ def test_issuing_with_oui_and_a_blank_indication_is_refused(draft_prescription, 
     )
     with pytest.raises(ValidationError) as exc:
         prescription_issue(prescription=draft_prescription, by=prescriber)
-    assert exc.value.message_dict["physician_renewal_reason"] == [str(MSG_OUI_WITHOUT_REASON)]
+    assert error_codes(exc.value)["physician_renewal_reason"] == ["oui_without_reason"]
 
 
 def test_every_missing_element_is_reported_at_once(prescriber, structure):
@@ -253,21 +248,21 @@ def test_every_missing_element_is_reported_at_once(prescriber, structure):
     )
     with pytest.raises(ValidationError) as exc:
         prescription_issue(prescription=draft, by=prescriber)
-    errors = exc.value.message_dict
+    errors = error_codes(exc.value)
     assert set(errors) == {"patient_agreement", "activity_types", "__all__"}
-    assert set(errors["__all__"]) == {str(MSG_NO_ASSESSMENT), str(MSG_NOT_ELIGIBLE)}
+    assert set(errors["__all__"]) == {"no_assessment", "not_eligible"}
 
 
 def test_only_the_prescriber_may_issue_the_draft(draft_prescription, colleague_physician):
     with pytest.raises(ValidationError) as exc:
         prescription_issue(prescription=draft_prescription, by=colleague_physician)
-    assert messages_of(exc) == [str(MSG_NOT_PRESCRIBER)]
+    assert all_error_codes(exc.value) == {"not_prescriber"}
 
 
 def test_a_non_physician_may_not_issue(draft_prescription, physiotherapist):
     with pytest.raises(ValidationError) as exc:
         prescription_issue(prescription=draft_prescription, by=physiotherapist)
-    assert messages_of(exc) == [str(MSG_NOT_PHYSICIAN)]
+    assert all_error_codes(exc.value) == {"not_physician"}
 
 
 def test_an_issued_prescription_cannot_be_issued_again(issued_prescription, prescriber):
@@ -275,7 +270,7 @@ def test_an_issued_prescription_cannot_be_issued_again(issued_prescription, pres
     issued_at = issued_prescription.issued_at
     with pytest.raises(ValidationError) as exc:
         prescription_issue(prescription=issued_prescription, by=prescriber)
-    assert messages_of(exc) == [str(MSG_NOT_DRAFT)]
+    assert all_error_codes(exc.value) == {"not_draft"}
     assert Prescription.objects.get(pk=issued_prescription.pk).issued_at == issued_at
 
 
@@ -284,7 +279,7 @@ def test_a_stale_draft_instance_cannot_issue_twice(draft_prescription, prescribe
     prescription_issue(prescription=draft_prescription, by=prescriber)
     with pytest.raises(ValidationError) as exc:
         prescription_issue(prescription=draft_prescription, by=prescriber)
-    assert messages_of(exc) == [str(MSG_NOT_DRAFT)]
+    assert all_error_codes(exc.value) == {"not_draft"}
 
 
 # --- prescription_update: R-P4 ------------------------------------------------------------------
@@ -294,7 +289,7 @@ def test_a_draft_is_updated_by_its_prescriber(draft_prescription, prescriber):
     updated = prescription_update(
         prescription=draft_prescription,
         by=prescriber,
-        content={"duration_months": 6, "recommendations_text": "Aquagym"},
+        content=changed(draft_prescription, duration_months=6, recommendations_text="Aquagym"),
         assessment=factories.assessment_data(confirmed_level=LimitationLevel.SEVERE),
     )
     fresh = Prescription.objects.get(pk=updated.pk)
@@ -308,18 +303,22 @@ def test_an_issued_prescription_is_not_edited_in_place(issued_prescription, pres
     # R-P4: a correction is a new prescription.
     with pytest.raises(ValidationError) as exc:
         prescription_update(
-            prescription=issued_prescription, by=prescriber, content={"duration_months": 6}
+            prescription=issued_prescription,
+            by=prescriber,
+            content=changed(issued_prescription, duration_months=6),
         )
-    assert messages_of(exc) == [str(MSG_NOT_DRAFT)]
+    assert all_error_codes(exc.value) == {"not_draft"}
     assert Prescription.objects.get(pk=issued_prescription.pk).duration_months == 3
 
 
 def test_a_draft_is_updated_by_its_prescriber_only(draft_prescription, colleague_physician):
     with pytest.raises(ValidationError) as exc:
         prescription_update(
-            prescription=draft_prescription, by=colleague_physician, content={"duration_months": 6}
+            prescription=draft_prescription,
+            by=colleague_physician,
+            content=changed(draft_prescription, duration_months=6),
         )
-    assert messages_of(exc) == [str(MSG_NOT_PRESCRIBER)]
+    assert all_error_codes(exc.value) == {"not_prescriber"}
 
 
 def test_an_update_keeps_the_rules_of_the_content(draft_prescription, prescriber):
@@ -327,17 +326,19 @@ def test_an_update_keeps_the_rules_of_the_content(draft_prescription, prescriber
         prescription_update(
             prescription=draft_prescription,
             by=prescriber,
-            content={"duration_months": 7, "physician_renewal_required": True},
+            content=changed(draft_prescription, duration_months=7, physician_renewal_required=True),
         )
-    assert exc.value.message_dict["duration_months"][0] == str(MSG_DURATION)
-    assert exc.value.message_dict["physician_renewal_reason"] == [str(MSG_OUI_WITHOUT_REASON)]
+    assert error_codes(exc.value)["duration_months"][0] == "duration"
+    assert error_codes(exc.value)["physician_renewal_reason"] == ["oui_without_reason"]
     assert Prescription.objects.get(pk=draft_prescription.pk).duration_months == 3
 
 
 def test_an_update_with_an_unknown_field_is_a_programming_error(draft_prescription, prescriber):
     with pytest.raises(TypeError):
         prescription_update(
-            prescription=draft_prescription, by=prescriber, content={"status": "issued"}
+            prescription=draft_prescription,
+            by=prescriber,
+            content=changed(draft_prescription, status="issued"),
         )
 
 
@@ -353,7 +354,7 @@ def test_a_draft_is_cancelled_without_a_reason(draft_prescription, prescriber):
 def test_withdrawing_an_issued_prescription_needs_a_reason(issued_prescription, prescriber):
     with pytest.raises(ValidationError) as exc:
         prescription_cancel(prescription=issued_prescription, by=prescriber, reason="  ")
-    assert exc.value.message_dict == {"cancel_reason": [str(MSG_CANCEL_REASON)]}
+    assert error_codes(exc.value) == {"cancel_reason": ["cancel_reason"]}
     cancelled = prescription_cancel(
         prescription=issued_prescription, by=prescriber, reason=" Erreur de patient "
     )
@@ -365,7 +366,7 @@ def test_withdrawing_an_issued_prescription_needs_a_reason(issued_prescription, 
 def test_only_the_prescriber_may_cancel(issued_prescription, colleague_physician):
     with pytest.raises(ValidationError) as exc:
         prescription_cancel(prescription=issued_prescription, by=colleague_physician, reason="x")
-    assert messages_of(exc) == [str(MSG_NOT_PRESCRIBER)]
+    assert all_error_codes(exc.value) == {"not_prescriber"}
 
 
 def test_a_renewed_or_cancelled_prescription_cannot_be_cancelled(
@@ -373,11 +374,11 @@ def test_a_renewed_or_cancelled_prescription_cannot_be_cancelled(
 ):
     with pytest.raises(ValidationError) as exc:
         prescription_cancel(prescription=issued_prescription, by=prescriber, reason="x")
-    assert messages_of(exc) == [str(MSG_CANNOT_CANCEL)]
+    assert all_error_codes(exc.value) == {"cannot_cancel"}
     prescription_cancel(prescription=draft_prescription, by=prescriber)
     with pytest.raises(ValidationError) as exc:
         prescription_cancel(prescription=draft_prescription, by=prescriber, reason="x")
-    assert messages_of(exc) == [str(MSG_CANNOT_CANCEL)]
+    assert all_error_codes(exc.value) == {"cannot_cancel"}
 
 
 # --- prescription_renew: a valid renewal or adaptation (R-R1, R-R2, R-R6 a)) ----------------------
@@ -464,7 +465,7 @@ def test_an_adaptation_with_only_free_text_is_enough(issued_prescription, physio
         issued_prescription,
         physiotherapist,
         kind=Renewal.Kind.ADAPTATION,
-        adaptations={"recommendations_text": "Marche en forêt"},
+        adaptations=Recommendations(**{"recommendations_text": "Marche en forêt"}),
     )
     assert renewal.recommendations_text == "Marche en forêt"
 
@@ -480,7 +481,7 @@ def test_only_a_physiotherapist_may_renew(request, issued_prescription, persona)
     user = request.getfixturevalue(persona)
     with pytest.raises(ValidationError) as exc:
         renew(issued_prescription, user)
-    assert messages_of(exc) == [str(MSG_RENEW_NOT_PHYSIOTHERAPIST)]
+    assert all_error_codes(exc.value) == {"renew_not_physiotherapist"}
     assert not Renewal.objects.exists()
 
 
@@ -493,7 +494,7 @@ def test_other_health_professionals_may_not_renew(issued_prescription, structure
     )
     with pytest.raises(ValidationError) as exc:
         renew(issued_prescription, ergo)
-    assert messages_of(exc) == [str(MSG_RENEW_NOT_PHYSIOTHERAPIST)]
+    assert all_error_codes(exc.value) == {"renew_not_physiotherapist"}
 
 
 def test_a_physiotherapist_without_rpps_may_not_renew(issued_prescription, physiotherapist):
@@ -502,7 +503,7 @@ def test_a_physiotherapist_without_rpps_may_not_renew(issued_prescription, physi
     physiotherapist.save()
     with pytest.raises(ValidationError) as exc:
         renew(issued_prescription, physiotherapist)
-    assert messages_of(exc) == [str(MSG_RENEW_NO_RPPS)]
+    assert all_error_codes(exc.value) == {"renew_no_rpps"}
 
 
 def test_a_second_renewal_is_refused_and_says_who_renewed_and_when(
@@ -513,13 +514,12 @@ def test_a_second_renewal_is_refused_and_says_who_renewed_and_when(
     for kind in (Renewal.Kind.RENEWAL, Renewal.Kind.ADAPTATION):
         with pytest.raises(ValidationError) as exc:
             renew(issued_prescription, other, kind=kind, adaptations=ADAPTATIONS)
-        expected = MSG_RENEW_ALREADY % {
+        assert all_error_codes(exc.value) == {"renew_already"}
+        assert params_of(exc) == {
             "kind": "renouvelée",
             "name": "Julien MOREAU",
             "date": d(renewal.performed_on),
         }
-        assert messages_of(exc) == [expected]
-        assert "Julien MOREAU" in expected and d(renewal.performed_on) in expected
     assert Renewal.objects.count() == 1
 
 
@@ -528,7 +528,7 @@ def test_the_same_physiotherapist_cannot_renew_twice_either(
 ):
     with pytest.raises(ValidationError) as exc:
         renew(issued_prescription, physiotherapist)
-    assert messages_of(exc)[0].startswith("Cette prescription a déjà été ")
+    assert all_error_codes(exc.value) == {"renew_already"}
     assert Renewal.objects.count() == 1
 
 
@@ -541,7 +541,8 @@ def test_a_renewal_after_an_adaptation_names_the_adaptation(issued_prescription,
     )
     with pytest.raises(ValidationError) as exc:
         renew(issued_prescription, physiotherapist)
-    assert "déjà été adaptée par Julien MOREAU" in messages_of(exc)[0]
+    assert all_error_codes(exc.value) == {"renew_already"}
+    assert params_of(exc)["kind"] == "adaptée" and params_of(exc)["name"] == "Julien MOREAU"
 
 
 def test_a_renewal_refused_after_the_renewed_period_expired(
@@ -552,7 +553,8 @@ def test_a_renewal_refused_after_the_renewed_period_expired(
     assert Prescription.objects.get(pk=issued_prescription.pk).status == "expired"
     with pytest.raises(ValidationError) as exc:
         renew(issued_prescription, physiotherapist, today=renewal.end_date + timedelta(days=2))
-    assert "a déjà été renouvelée" in messages_of(exc)[0]
+    assert all_error_codes(exc.value) == {"renew_already"}
+    assert params_of(exc)["kind"] == "renouvelée"
 
 
 def test_a_renewal_is_refused_when_the_physician_answered_oui(prescriber, patient, physiotherapist):
@@ -565,9 +567,9 @@ def test_a_renewal_is_refused_when_the_physician_answered_oui(prescriber, patien
     )
     with pytest.raises(ValidationError) as exc:
         renew(prescription, physiotherapist)
-    expected = MSG_RENEW_PHYSICIAN_ONLY % {"reason": "Insuffisance cardiaque à réévaluer"}
-    assert messages_of(exc) == [expected]
-    assert "« Insuffisance cardiaque à réévaluer »" in expected
+    assert all_error_codes(exc.value) == {"renew_physician_only"}
+    assert params_of(exc) == {"reason": "Insuffisance cardiaque à réévaluer"}
+    assert "« Insuffisance cardiaque à réévaluer »" in messages_of(exc)[0]
     assert not Renewal.objects.exists()
 
 
@@ -576,9 +578,8 @@ def test_a_renewal_too_early_is_refused_with_the_dates(issued_prescription, phys
     end = issued_prescription.end_date
     with pytest.raises(ValidationError) as exc:
         renew(issued_prescription, physiotherapist, today=end - timedelta(days=31))
-    expected = MSG_RENEW_TOO_EARLY % {"end": d(end), "opens": d(end - timedelta(days=30))}
-    assert messages_of(exc) == [expected]
-    assert d(end) in expected and d(end - timedelta(days=30)) in expected
+    assert all_error_codes(exc.value) == {"renew_too_early"}
+    assert params_of(exc) == {"end": d(end), "opens": d(end - timedelta(days=30))}
     assert not Renewal.objects.exists()
 
 
@@ -588,8 +589,8 @@ def test_a_renewal_too_late_is_refused_with_the_dates(issued_prescription, physi
     renew_too_late = end + timedelta(days=91)
     with pytest.raises(ValidationError) as exc:
         renew(issued_prescription, physiotherapist, today=renew_too_late)
-    expected = MSG_RENEW_TOO_LATE % {"end": d(end), "closes": d(end + timedelta(days=90))}
-    assert messages_of(exc) == [expected]
+    assert all_error_codes(exc.value) == {"renew_too_late"}
+    assert params_of(exc) == {"end": d(end), "closes": d(end + timedelta(days=90))}
     assert not Renewal.objects.exists()
 
 
@@ -624,7 +625,7 @@ def test_a_renewal_without_the_patients_agreement_is_refused(issued_prescription
     # R-R1: with the patient's agreement.
     with pytest.raises(ValidationError) as exc:
         renew(issued_prescription, physiotherapist, patient_agreement=False)
-    assert exc.value.message_dict == {"patient_agreement": [str(MSG_RENEW_NO_AGREEMENT)]}
+    assert error_codes(exc.value) == {"patient_agreement": ["renew_no_agreement"]}
     assert not Renewal.objects.exists()
     assert Prescription.objects.get(pk=issued_prescription.pk).status == "issued"
 
@@ -633,7 +634,7 @@ def test_a_renewal_without_the_no_risk_attestation_is_refused(issued_prescriptio
     # R-R5
     with pytest.raises(ValidationError) as exc:
         renew(issued_prescription, physiotherapist, no_risk_attestation=False)
-    assert exc.value.message_dict == {"no_risk_attestation": [str(MSG_RENEW_NO_ATTESTATION)]}
+    assert error_codes(exc.value) == {"no_risk_attestation": ["renew_no_attestation"]}
     assert not Renewal.objects.exists()
 
 
@@ -644,12 +645,16 @@ def test_a_renewal_for_other_than_3_to_6_months_is_refused(
     # R-R2: a new duration of 3 to 6 months.
     with pytest.raises(ValidationError) as exc:
         renew(issued_prescription, physiotherapist, duration_months=months)
-    assert exc.value.message_dict == {"duration_months": [str(MSG_DURATION)]}
+    assert error_codes(exc.value) == {"duration_months": ["duration"]}
 
 
 @pytest.mark.parametrize(
     "adaptations",
-    [None, {}, {"activity_types": ["bogus"], "recommendations_text": ""}],
+    [
+        None,
+        Recommendations(),
+        Recommendations(activity_types=["bogus"], recommendations_text="  "),
+    ],
 )
 def test_an_adaptation_without_any_content_is_refused(
     issued_prescription, physiotherapist, adaptations
@@ -661,7 +666,7 @@ def test_an_adaptation_without_any_content_is_refused(
             kind=Renewal.Kind.ADAPTATION,
             adaptations=adaptations,
         )
-    assert exc.value.message_dict == {"__all__": [str(MSG_ADAPTATION_EMPTY)]}
+    assert error_codes(exc.value) == {"__all__": ["adaptation_empty"]}
 
 
 def test_every_missing_element_of_a_renewal_is_reported_at_once(
@@ -687,7 +692,7 @@ def test_every_missing_element_of_a_renewal_is_reported_at_once(
 def test_a_draft_cannot_be_renewed(draft_prescription, physiotherapist):
     with pytest.raises(ValidationError) as exc:
         renew(draft_prescription, physiotherapist)
-    assert messages_of(exc) == [str(MSG_RENEW_NOT_ISSUED)]
+    assert all_error_codes(exc.value) == {"renew_not_issued"}
 
 
 def test_a_cancelled_prescription_cannot_be_renewed(
@@ -696,7 +701,7 @@ def test_a_cancelled_prescription_cannot_be_renewed(
     prescription_cancel(prescription=issued_prescription, by=prescriber, reason="Erreur")
     with pytest.raises(ValidationError) as exc:
         renew(issued_prescription, physiotherapist)
-    assert messages_of(exc) == [str(MSG_RENEW_NOT_ISSUED)]
+    assert all_error_codes(exc.value) == {"renew_not_issued"}
 
 
 def test_an_expired_prescription_may_still_be_renewed_within_the_window(
@@ -754,3 +759,26 @@ def test_cancelled_prescriptions_do_not_expire(issued_prescription, prescriber):
     prescription_cancel(prescription=issued_prescription, by=prescriber, reason="Erreur")
     assert prescriptions_expire(today=issued_prescription.end_date + timedelta(days=400)) == 0
     assert Prescription.objects.get(pk=issued_prescription.pk).status == "cancelled"
+
+
+def test_a_draft_saved_days_earlier_is_dated_the_day_it_is_signed(client, prescriber, patient):
+    """R-P4: dated and signed the same day, whatever the path (here the physician's page), so a
+    draft saved on 06/11 and signed on 02/12 carries 02/12, never the day it was saved."""
+    import time_machine
+    from django.urls import reverse
+
+    paris = timezone.get_default_timezone()
+    with time_machine.travel(datetime(2026, 11, 6, 10, 0, tzinfo=paris), tick=False):
+        # To start the day it will be signed (the form refuses a start before that day).
+        draft = factories.make_prescription(
+            prescriber=prescriber, patient=patient, issue=False, start_date=date(2026, 12, 2)
+        )
+    assert draft.prescribed_on == date(2026, 11, 6)
+    with time_machine.travel(datetime(2026, 12, 2, 9, 0, tzinfo=paris), tick=False):
+        client.force_login(prescriber)
+        response = client.post(reverse("prescriptions:issue", kwargs={"pk": draft.pk}))
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == Prescription.Status.ISSUED
+    assert draft.prescribed_on == date(2026, 12, 2)
+    assert timezone.localtime(draft.issued_at).date() == date(2026, 12, 2)

@@ -10,10 +10,8 @@ from django.utils import timezone
 
 from audit.models import ReadAudit
 from patients.forms import MSG_IMPOSSIBLE_DATE
-from patients.models import CareTeamGrant
-from patients.services import care_team_grant
 from prescriptions import views
-from prescriptions.forms import MSG_RATE_ALL_FUNCTIONS, MSG_SESSIONS_PER_WEEK
+from prescriptions.forms import MSG_RATE_ALL_FUNCTIONS, MSG_SESSIONS_PER_WEEK, PrescriptionForm
 from prescriptions.models import LimitationAssessment, Prescription
 from prescriptions.rules import LimitationLevel
 from prescriptions.services import (
@@ -168,8 +166,10 @@ def test_issuing_without_an_assessment_says_so_in_the_assessment_section(
     data = _form_data(locomotor=None, cerebral=None, sensory=None, issue="1")
     response = client.post(_new_url(patient), data)
     assert Prescription.objects.count() == 0
-    assert str(MSG_NO_ASSESSMENT) in [str(e) for e in response.context["form"].non_field_errors()]
-    assert response.context["assessment_missing"]
+    form = response.context["form"]
+    # Next to the first function of the assessment, and linked from the summary to it.
+    assert form.errors["locomotor"] == [str(MSG_NO_ASSESSMENT)]
+    assert 'href="#id_locomotor_0"' in response.text
 
 
 def test_issuing_for_an_ineligible_patient_is_refused(client, prescriber, structure):
@@ -179,7 +179,105 @@ def test_issuing_for_an_ineligible_patient_is_refused(client, prescriber, struct
     assert "Aucune situation ouvrant droit" in page  # said before the physician types
     response = client.post(_new_url(patient), _form_data(issue="1"))
     assert Prescription.objects.count() == 0
-    assert str(MSG_NOT_ELIGIBLE) in [str(e) for e in response.context["form"].non_field_errors()]
+    # R-E1: the physician may edit the patient, so the situations are asked in the form itself.
+    assert response.context["form"].errors["situations"] == [str(MSG_NOT_ELIGIBLE)]
+
+
+def test_a_physician_who_may_not_edit_the_patient_is_told_the_patient_is_not_eligible(
+    client, prescriber, structure
+):
+    patient = factories.PatientFactory(structure=structure, situations=[])
+    form = PrescriptionForm(_form_data(issue="1"), issuing=True, eligible=False)
+    assert not form.is_valid()
+    assert str(MSG_NOT_ELIGIBLE) in [str(e) for e in form.non_field_errors()]
+    assert "situations" not in form.fields
+    assert patient.situations.count() == 0
+
+
+def test_a_situation_ticked_in_the_prescription_form_is_recorded_and_the_issue_goes_through(
+    client, prescriber, structure
+):
+    patient = factories.PatientFactory(structure=structure, situations=[])
+    client.force_login(prescriber)
+    page = client.get(_new_url(patient))
+    choices = page.context["form"].fields["situations"].choices
+    situation_pk = choices[0][0]
+    response = client.post(_new_url(patient), _form_data(issue="1", situations=[situation_pk]))
+    assert response.status_code == 302
+    prescription = Prescription.objects.get()
+    assert prescription.status == Prescription.Status.ISSUED
+    assert list(patient.situations.values_list("pk", flat=True)) == [situation_pk]
+
+
+def test_a_blank_issue_reports_every_missing_item_at_once(client, prescriber, structure):
+    patient = factories.PatientFactory(structure=structure, situations=[])
+    client.force_login(prescriber)
+    response = client.post(_new_url(patient), {"issue": "1"})
+    assert Prescription.objects.count() == 0
+    errors = response.context["form"].errors
+    for name in (
+        "duration_months",
+        "start_date",
+        "activity_types",
+        "locomotor",
+        "patient_agreement",
+        "situations",
+    ):
+        assert name in errors, name
+    html = response.text
+    assert "<title>Erreur : " in html
+    assert 'id="error-summary" tabindex="-1"' in html
+    for name in ("duration_months", "activity_types", "locomotor", "situations"):
+        assert html.count(f'href="#id_{name}_0"') == 1, name
+    assert html.count('href="#id_start_date"') == 1
+    assert html.count('href="#id_patient_agreement"') == 1
+
+
+def test_a_blank_draft_save_asks_only_what_a_draft_needs(client, prescriber, patient):
+    client.force_login(prescriber)
+    response = client.post(_new_url(patient), {"save": "1"})
+    errors = response.context["form"].errors
+    assert set(errors) == {"duration_months", "start_date", "physician_renewal_required"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("31/12/9999", "start_too_late"),
+        ("01/01/1900", "start_too_early"),
+        ("01/01/0001", "start_too_early"),
+    ],
+)
+def test_a_start_date_outside_the_window_is_refused_in_french(
+    client, prescriber, patient, typed, code
+):
+    client.force_login(prescriber)
+    response = client.post(_new_url(patient), _form_data(start_date=typed, issue="1"))
+    assert response.status_code == 200
+    assert Prescription.objects.count() == 0
+    form = response.context["form"]
+    assert form.has_error("start_date", code)
+    assert "La date de début ne peut pas" in form.errors["start_date"][0]
+
+
+@pytest.mark.parametrize("months", [1, 3])
+def test_the_start_date_window_follows_the_settings(client, prescriber, patient, settings, months):
+    settings.APA_START_DATE_MONTHS_AFTER = months
+    client.force_login(prescriber)
+    two_months = (timezone.localdate() + timedelta(days=62)).isoformat()
+    response = client.post(_new_url(patient), _form_data(start_date=two_months, save="1"))
+    saved = Prescription.objects.exists()
+    assert saved is (months == 3)
+    if not saved:
+        assert response.context["form"].has_error("start_date", "start_too_late")
+
+
+def test_a_start_date_with_a_two_digit_year_is_told_to_type_four_digits(
+    client, prescriber, patient
+):
+    client.force_login(prescriber)
+    response = client.post(_new_url(patient), _form_data(start_date="14/5/61", save="1"))
+    assert response.context["form"].has_error("start_date", "short_year")
 
 
 def test_a_refused_issue_leaves_the_saved_draft_as_it_was(client, prescriber, draft_prescription):
@@ -335,8 +433,9 @@ def test_prescription_list_queries_do_not_grow_with_the_data(
     client.force_login(prescriber)
     _settle_session(client)
     # 1 session, 2 user, 3 count, 4 unread notifications, 5 the page (patient, prescriber,
-    # renewal joined), 6 unread renewals (the badge), 7-8 the request's savepoint and release.
-    with django_assert_max_num_queries(8):
+    # renewal joined), 6 the read audit's insert (one for the page, naming its patients),
+    # 7 unread renewals (the badge), 8-9 the request's savepoint and release.
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("prescriptions:list"))
     assert response.text.count("font-monospace") == rows
 
@@ -388,7 +487,7 @@ def test_the_pdf_is_served_privately_and_audited(
     assert f"prescription-{issued_prescription.reference}.pdf" in response["Content-Disposition"]
     assert b"".join(response.streaming_content) == b"%PDF-1.7 test"
     assert ReadAudit.objects.filter(
-        prescription=issued_prescription, action=ReadAudit.Action.PRESCRIPTION_PDF
+        prescription_id=issued_prescription.pk, action=ReadAudit.Action.PRESCRIPTION_PDF
     ).exists()
 
 
@@ -434,7 +533,7 @@ def test_the_physicians_home_lists_drafts_and_prescriptions_ending_soon(
 
 
 def test_the_home_counts_the_patients_up_to_a_cap(client, prescriber, structure, monkeypatch):
-    from practitioners import views as home_views
+    from dashboard import views as home_views
 
     factories.PatientFactory.create_batch(3, structure=structure)
     client.force_login(prescriber)
@@ -457,12 +556,7 @@ def test_a_renewed_prescription_ends_on_the_home_at_its_renewals_end(client, pre
 
 
 def test_a_physiotherapists_home_lists_their_patients(client, physiotherapist, issued_prescription):
-    care_team_grant(
-        patient=issued_prescription.patient,
-        user=physiotherapist,
-        reason=CareTeamGrant.Reason.LOOKUP,
-        prescription=issued_prescription,
-    )
+    factories.look_up(issued_prescription, physiotherapist)
     client.force_login(physiotherapist)
     response = client.get(reverse("home"))
     assert response.status_code == 200
