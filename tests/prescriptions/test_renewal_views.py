@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test import Client
@@ -21,14 +22,16 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from audit.models import ReadAudit
+from kernel.errors import error_codes
 from patients.models import CareTeamGrant
 from patients.services import care_team_grant
-from prescriptions import services
-from prescriptions.models import Prescription, Renewal
+from prescriptions import rules, services
+from prescriptions.access import MSG_LOOKUP_NOT_PHYSIOTHERAPIST
+from prescriptions.content import Recommendations
+from prescriptions.models import Prescription, PrescriptionAccess, Renewal
 from prescriptions.renewal_forms import ATTESTATION_LABEL, MSG_LOOKUP_REFERENCE_FORMAT
 from prescriptions.renewal_views import (
     MSG_LOOKUP_NO_MATCH,
-    MSG_LOOKUP_NOT_PHYSIOTHERAPIST,
     MSG_LOOKUP_THROTTLED,
     renewal_comparison,
 )
@@ -69,12 +72,7 @@ def renewable_prescription(prescriber, patient):
 
 
 def _grant(physio, prescription) -> None:
-    care_team_grant(
-        patient=prescription.patient,
-        user=physio,
-        reason=CareTeamGrant.Reason.LOOKUP,
-        prescription=prescription,
-    )
+    factories.look_up(prescription, physio)
 
 
 @pytest.fixture
@@ -350,8 +348,21 @@ def test_a_cancelled_prescription_is_not_renewable(
     _grant(physiotherapist, renewable_prescription)
     services.prescription_cancel(prescription=renewable_prescription, by=prescriber, reason="X")
     client.force_login(physiotherapist)
-    response = client.get(renewal_url(renewable_prescription))
-    assert str(services.MSG_RENEW_NOT_ISSUED) in _html(response)
+    # Withdrawn, it ends the physiotherapist's look-up access: not even shown any more.
+    assert client.get(renewal_url(renewable_prescription)).status_code == 404
+    assert client.post(renewal_url(renewable_prescription), renewal_post()).status_code == 404
+    assert not Renewal.objects.exists()
+    # And the service refuses it whatever the access (R-R2: only an issued one is renewed).
+    with pytest.raises(ValidationError) as refused:
+        services.prescription_renew(
+            prescription=renewable_prescription,
+            physiotherapist=physiotherapist,
+            kind=Renewal.Kind.RENEWAL,
+            duration_months=3,
+            patient_agreement=True,
+            no_risk_attestation=True,
+        )
+    assert error_codes(refused.value) == {"__all__": ["renew_not_issued"]}
 
 
 def test_a_physiotherapist_who_did_not_look_the_prescription_up_gets_404(
@@ -366,8 +377,8 @@ def test_a_physiotherapist_who_did_not_look_the_prescription_up_gets_404(
 @pytest.mark.parametrize(
     ("missing", "message"),
     [
-        ("patient_agreement", services.MSG_RENEW_NO_AGREEMENT),  # R-R1
-        ("no_risk_attestation", services.MSG_RENEW_NO_ATTESTATION),  # R-R5
+        ("patient_agreement", rules.MSG_RENEW_NO_AGREEMENT),  # R-R1
+        ("no_risk_attestation", rules.MSG_RENEW_NO_ATTESTATION),  # R-R5
     ],
 )
 def test_a_missing_agreement_or_attestation_is_shown_next_to_its_box(
@@ -402,7 +413,7 @@ def test_a_duration_outside_3_to_6_months_is_refused(physio_client, renewable_pr
         renewal_url(renewable_prescription), renewal_post(duration_months="7")
     )
     assert response.status_code == 200
-    assert str(services.MSG_DURATION) in _html(response)  # R-R2, R-P2
+    assert str(rules.MSG_DURATION) in _html(response)  # R-R2, R-P2
     assert not Renewal.objects.exists()
 
 
@@ -440,8 +451,9 @@ def test_the_renewal_form_queries_do_not_grow_with_the_data(
         factories.make_prescription(prescriber=prescriber, patient=patient)
     # 1 session, 2 user, 3 savepoint (ATOMIC_REQUESTS), 4 prescription with patient, prescriber,
     # structure, assessment and renewal joined, 5 audit insert, 6 renewal_refusal's Renewal
-    # look-up (R-R2), 7 release savepoint
-    with django_assert_max_num_queries(7):
+    # look-up (R-R2), 7 the recorded bilans and comptes rendus (R-R5, one UNION), 8 the menu's
+    # unread notifications, 9 release savepoint
+    with django_assert_max_num_queries(9):
         response = physio_client.get(renewal_url(renewable_prescription))
     assert response.status_code == 200
 
@@ -457,13 +469,15 @@ def adapted(renewable_prescription, physiotherapist):
         duration_months=6,
         patient_agreement=True,
         no_risk_attestation=True,
-        adaptations={
-            "activity_types": [ActivityType.BALANCE],
-            "sessions_per_week": 3,
-            "intensity": Intensity.LIGHT,
-            "session_minutes": 45,
-            "recommendations_text": "Tai-chi",
-        },
+        adaptations=Recommendations(
+            **{
+                "activity_types": [ActivityType.BALANCE],
+                "sessions_per_week": 3,
+                "intensity": Intensity.LIGHT,
+                "session_minutes": 45,
+                "recommendations_text": "Tai-chi",
+            }
+        ),
     )
 
 
@@ -476,7 +490,7 @@ def test_the_changes_page_shows_the_adaptation_beside_the_initial_recommendation
     html = _html(response)
     for text in ("Endurance, Renforcement musculaire", "Équilibre", "Marche nordique", "Tai-chi"):
         assert text in html
-    assert "2 séance(s) par semaine" in html and "3 séance(s) par semaine" in html
+    assert "2 séances par semaine" in html and "3 séances par semaine" in html
     assert "3 mois" in html and "6 mois" in html
     assert _date(adapted.end_date) in html
     rows = {row.label: row for row in renewal_comparison(renewable_prescription, adapted)}
@@ -506,13 +520,13 @@ def test_the_changes_page_queries_are_pinned(
     client.force_login(prescriber)
     url = reverse("prescriptions:changes", kwargs={"pk": adapted.prescription_id})
     # 1 session, 2 user, 3 savepoint, 4 prescription with its renewal joined, 5 audit insert,
-    # 6 renewal marked read, 7 its history row, 8 notification marked read, 9 navbar unread
-    # count, 10 release savepoint
-    with django_assert_max_num_queries(10):
-        assert client.get(url).status_code == 200
-    # Once read, nothing is written again: 3 queries fewer (6, 7 and 8 above).
+    # 6 navbar unread count, 7 release savepoint (opening the page marks nothing read)
     with django_assert_max_num_queries(7):
         assert client.get(url).status_code == 200
+    # « Marquer comme lu »: 1 session, 2 user, 3 savepoint, 4 prescription with its renewal,
+    # 5 renewal marked read, 6 its history row, 7 notification marked read, 8 release savepoint
+    with django_assert_max_num_queries(8):
+        assert client.post(url + "read/").status_code == 302
 
 
 def test_the_changes_page_is_404_without_a_renewal(client, prescriber, renewable_prescription):
@@ -558,12 +572,11 @@ def test_the_look_up_grants_one_prescription_only_and_is_audited(
     assert physio_logged_in.get(other.get_absolute_url()).status_code == 404  # only that one
     assert physio_logged_in.get(patient.get_absolute_url()).status_code == 200
     grant = CareTeamGrant.objects.get(user=physiotherapist)
-    assert (grant.reason, grant.prescription) == (
-        CareTeamGrant.Reason.LOOKUP,
-        renewable_prescription,
-    )
+    assert (grant.patient, grant.reason) == (patient, CareTeamGrant.Reason.LOOKUP)
+    access = PrescriptionAccess.objects.get(user=physiotherapist)
+    assert access.prescription == renewable_prescription and access.revoked_at is None
     audit = ReadAudit.objects.get(user=physiotherapist, action=ReadAudit.Action.PRESCRIPTION_LOOKUP)
-    assert audit.prescription == renewable_prescription and audit.patient == patient
+    assert (audit.prescription_id, audit.patient_id) == (renewable_prescription.pk, patient.pk)
 
 
 def test_the_qr_code_prefills_the_reference_and_checks_the_code(
@@ -760,3 +773,44 @@ def test_two_physiotherapists_submitting_at_the_same_moment_leave_one_renewal(
     assert statuses == [200, 302]  # never a 500
     loser = next(r for r in responses if r.status_code == 200)
     assert "a déjà été renouvelée" in _html(loser)
+
+
+def test_a_blank_renewal_form_reports_every_missing_item_at_once_linked_from_the_summary(
+    physio_client, renewable_prescription
+):
+    response = physio_client.post(renewal_url(renewable_prescription), {})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) >= {"kind", "duration_months", "patient_agreement", "no_risk_attestation"}
+    html = response.content.decode()
+    assert "<title>Erreur : " in html
+    for anchor in ("id_kind_0", "id_duration_months_0", "id_patient_agreement"):
+        assert html.count(f'href="#{anchor}"') == 1, anchor
+    # Required to sign, and marked as such.
+    for name in ("patient_agreement", "no_risk_attestation"):
+        assert f'for="id_{name}" class="form-check-label requiredField"' in html, name
+
+
+def test_the_prescription_page_shows_the_adapted_recommendations_first_then_the_initial_ones(
+    client, prescriber, adapted
+):
+    client.force_login(prescriber)
+    html = _html(
+        client.get(reverse("prescriptions:detail", kwargs={"pk": adapted.prescription_id}))
+    )
+    in_force = html.index("Préconisations en vigueur")
+    initial = html.index("Préconisations initiales du médecin")
+    assert in_force < html.index("Tai-chi") < initial
+    assert f"adaptées le {_date(adapted.performed_on)}" in html
+
+
+def test_the_new_period_of_each_duration_is_shown_before_signing(
+    physio_client, renewable_prescription
+):
+    html = _html(physio_client.get(renewal_url(renewable_prescription)))
+    today = timezone.localdate()
+    for months in (3, 6):
+        start, end = rules.renewal_period(
+            initial_end=renewable_prescription.end_date, performed_on=today, months=months
+        )
+        assert f"{months} mois : du {_date(start)} au {_date(end)}" in html
