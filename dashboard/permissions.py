@@ -3,7 +3,7 @@
 Made after every `migrate` (post_migrate signal), so that no fixture or data migration is needed
 and `seed_demo` is unaffected (the demo `admin` is a superuser). A superuser adds the staff of
 a structure to this group; what they then see is limited to their structure by the ModelAdmins
-(`dashboard.admin_tools.StructureScopedAdmin`).
+(`kernel.admin.StructureScopedAdmin`).
 """
 
 from django.apps import apps as global_apps
@@ -27,6 +27,16 @@ STRUCTURE_ADMIN_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "limitationassessment": ("view",),
         "supervisionrule": ("view",),
     },
+    # The post-cancer pathway: viewed, scoped to the delivering structure (pathway.admin).
+    "pathway": {
+        "tariff": ("view",),
+        "convention": ("view",),
+        "cancerepisode": ("view",),
+        "pathwayprescription": ("view",),
+        "booking": ("view",),
+    },
+    # The bilans and comptes rendus of the structure's patients, signed ones only (bilans.admin).
+    "bilans": {"entrybilan": ("view",), "exitbilan": ("view",), "progressreport": ("view",)},
     # « Qui a consulté ce dossier »: audit.admin scopes it to the structure.
     "audit": {"readaudit": ("view",)},
 }

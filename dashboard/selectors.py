@@ -2,16 +2,17 @@
 
 Every figure is one aggregated query (`annotate`/`Count`, `TruncMonth`), so the dashboard runs a
 constant number of queries whatever the size of the data. At the scale of a regional network
-(issue 8: 20,000 patients and 56,000 prescriptions for one hospital) each aggregate costs
+(bench/RESULTS.md: 20,000 patients and 56,000 prescriptions for one hospital) each aggregate costs
 50–400 ms, whatever its formulation (a `DISTINCT ON` pass was measured as slow as the
 per-patient subquery: the cost is reading the structure's prescriptions): the aggregated
 figures are therefore cached per scope for a few minutes (`dashboard_figures`), while the two
 lists (ending soon, unread renewals) stay live: their first rows, and their count when there
-are more (each an index range scan, on the copies the prescriptions keep, issue 8).
+are more (each an index range scan, on the copies the prescriptions keep, bench/RESULTS.md).
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
@@ -22,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from patients.models import FULL_NAME_FIELDS, EligibilitySituation, Patient
 from practitioners.models import DISPLAY_NAME_FIELDS, User
 from prescriptions.models import Prescription, Renewal
-from prescriptions.rules import LimitationLevel, add_months
+from prescriptions.rules import ENDING_SOON_DAYS, NOT_ASSESSED, LimitationLevel, add_months
 from prescriptions.selectors import latest_confirmed_level
 
 Status = Prescription.Status
@@ -30,13 +31,11 @@ Status = Prescription.Status
 RUNNING_STATUSES = Prescription.RUNNING_STATUSES
 # Prescriptions that were signed and not withdrawn.
 SIGNED_STATUSES = Prescription.SIGNED_STATUSES
-ENDING_SOON_DAYS = 30
 # The dashboard shows the first rows of each list; the admin lists them all (filters, export).
 LIST_LIMIT = 20
 UNREAD_COUNT_CAP = 100
 # How long the aggregated figures of a scope are reused (the page says how old they are).
 FIGURES_CACHE_SECONDS = 5 * 60
-NOT_ASSESSED = _("Non évaluée")
 
 
 @dataclass(frozen=True)
@@ -169,7 +168,7 @@ def patients_per_situation(scope: DashboardScope) -> list[tuple[str, int]]:
 class ListExcerpt:
     """The first rows of a dashboard list and how many rows it has (at most `cap + 1` counted)."""
 
-    rows: list
+    rows: list[Any]
     count: int
     cap: int | None = None
 
@@ -183,12 +182,12 @@ class ListExcerpt:
         return self.count > len(self.rows)
 
 
-def list_excerpt(queryset: QuerySet, limit: int, *, cap: int | None = None) -> ListExcerpt:
+def list_excerpt(queryset: QuerySet[Any], limit: int, *, cap: int | None = None) -> ListExcerpt:
     """The first `limit` rows, and the number of all the rows, counted only past one page.
 
     Two queries at most, each an index range scan: counting inside the page query
     (`COUNT(*) OVER ()`) made PostgreSQL join every row of the list to its patient and
-    prescriber before keeping the first ones (4,600 rows for the largest structure, issue 8).
+    prescriber before keeping the first ones (4,600 rows for the largest structure).
     `cap`: stop counting after `cap + 1` rows, for a list whose rows can only be counted one
     by one (the unread renewals of a structure: each renewal's prescription is looked up).
     """
@@ -225,7 +224,7 @@ def dashboard_figures(scope: DashboardScope, *, today: date) -> DashboardFigures
     (per scope and day) serves them for FIGURES_CACHE_SECONDS, and the page shows their age.
     """
     key = figures_cache_key(scope, today=today)
-    figures = cache.get(key)
+    figures: DashboardFigures | None = cache.get(key)
     if figures is None:
         figures = DashboardFigures(
             per_month=prescriptions_per_month(scope, today=today),

@@ -14,6 +14,33 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         PRESCRIPTION_RENEWED = "prescription_renewed", _("Prescription renouvelée")
         PRESCRIPTION_ADAPTED = "prescription_adapted", _("Prescription adaptée")
+        # R-B4: a bilan or compte rendu sent with the patient's agreement.
+        DOCUMENT_SHARED = "document_shared", _("Bilan ou compte rendu transmis")
+        # Group programmes (programmes.events).
+        PROGRAMME_REFERRAL = "programme_referral", _("Orientation vers votre programme")
+        PROGRAMME_DECISION = "programme_decision", _("Réponse à une orientation vers un programme")
+        PROGRAMME_SEAT = (
+            "programme_seat",
+            _("Place libérée : patient inscrit depuis la liste d'attente"),
+        )
+        PROGRAMME_DROPOUT = "programme_dropout", _("Absences répétées à un programme")
+        # The follow-ups recorded before they became comptes rendus (DOCUMENT_SHARED since):
+        # kept for their notifications, none is created any more.
+        PROGRAMME_FOLLOW_UP = "programme_follow_up", _("Consultation de suivi transmise")
+        # The post-cancer pathway (pathway.events).
+        PATHWAY_PRESCRIBED = (
+            "pathway_prescribed",
+            _("Parcours de soins après un cancer prescrit à votre structure"),
+        )
+        PATHWAY_BOOKED = (
+            "pathway_booked",
+            _("Bilan ou consultation du parcours après un cancer prévu avec vous"),
+        )
+
+    class DocumentKind(models.TextChoices):
+        ENTRY = "entry", _("Bilan d'entrée")
+        REPORT = "report", _("Compte rendu")
+        EXIT = "exit", _("Bilan de sortie")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -22,11 +49,22 @@ class Notification(models.Model):
         related_name="notifications",
     )
     kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
+    # What it is about: an APA prescription, or a post-cancer pathway (one of the two).
     prescription = models.ForeignKey(
         "prescriptions.Prescription",
         verbose_name=_("prescription"),
         on_delete=models.PROTECT,
         related_name="notifications",
+        null=True,
+        blank=True,
+    )
+    pathway = models.ForeignKey(
+        "pathway.PathwayPrescription",
+        verbose_name=_("parcours après un cancer"),
+        on_delete=models.PROTECT,
+        related_name="notifications",
+        null=True,
+        blank=True,
     )
     renewal = models.ForeignKey(
         "prescriptions.Renewal",
@@ -36,6 +74,13 @@ class Notification(models.Model):
         null=True,
         blank=True,
     )
+    # R-B4: the bilan or compte rendu sent (bilans app), by its kind and opaque id.
+    document_kind = models.CharField(
+        _("document"), max_length=10, choices=DocumentKind.choices, blank=True
+    )
+    document_id = models.UUIDField(_("identifiant du document"), null=True, blank=True)
+    # Group programmes: the offer concerned (its page, for the offer's side).
+    offer_id = models.UUIDField(_("identifiant du programme"), null=True, blank=True)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     read_at = models.DateTimeField(_("lue le"), null=True, blank=True)
 
@@ -44,11 +89,23 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(prescription__isnull=False) | Q(pathway__isnull=False),
+                name="notification_has_a_subject",
+                violation_error_code="notification_without_subject",
+            ),
             # One notification per renewal and recipient, whatever calls the service twice.
             models.UniqueConstraint(
                 fields=["recipient", "renewal"],
                 condition=Q(renewal__isnull=False),
                 name="notification_unique_per_renewal",
+                violation_error_code="notification_unique_per_renewal",
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "document_id"],
+                condition=Q(document_id__isnull=False),
+                name="notification_unique_per_document",
+                violation_error_code="notification_unique_per_document",
             ),
         ]
         indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
@@ -60,5 +117,15 @@ class Notification(models.Model):
         return reverse("notifications:open", kwargs={"pk": self.pk})
 
     @property
-    def is_unread(self) -> bool:
-        return self.read_at is None
+    def is_programme(self) -> bool:
+        return self.kind.startswith("programme_")
+
+    @property
+    def is_pathway(self) -> bool:
+        return self.kind.startswith("pathway_")
+
+    @property
+    def document_url(self) -> str:
+        if not self.document_id:
+            return ""
+        return reverse(f"bilans:{self.document_kind}_detail", kwargs={"pk": self.document_id})

@@ -222,8 +222,8 @@ def test_the_figures_are_cached_for_a_few_minutes_and_the_lists_stay_live(
     # Prescribed in April for 3 months: it ends within 30 days.
     _prescribe(prescriber, patient, date(2026, 4, 1), 3, LimitationLevel.MODERATE)
     # Cached: the three aggregates are not asked again (session, user, savepoint and release,
-    # structure, the two lists: 7).
-    with django_assert_max_num_queries(7):
+    # structure, the menu's unread notifications, the two lists: 8).
+    with django_assert_max_num_queries(8):
         response = client.get(url)
     cached = response.context
     assert _months(cached) == _months(first)  # the new prescription is not counted yet...
@@ -296,7 +296,7 @@ def _figures_of_context(context) -> list[tuple[str, int]]:
 def test_the_printed_figures_are_those_of_each_scope_and_of_each_computation(
     client, structure_admin, prescriber, colleague_physician, activity, structure, time_machine
 ):
-    """The figures' HTML is kept with the figures (issue 8): never another scope's, never older
+    """The figures' HTML is kept with the figures: never another scope's, never older
     than the figures it prints."""
     url = reverse("dashboard:index")
     printed = {}

@@ -12,16 +12,15 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from notifications.models import Notification
-from notifications.selectors import renewals_unread_by
-from patients.models import CareTeamGrant
-from patients.services import care_team_grant
 from prescriptions import services
+from prescriptions.content import Recommendations
 from prescriptions.models import Renewal
 from prescriptions.rules import ActivityType, Intensity, add_months
+from prescriptions.selectors import renewals_unread_by
 from tests import factories
 
 INBOX = "/notifications/"
-FLAG = "Renouvelée par un kinésithérapeute — non lue"
+FLAG = "par un masseur-kinésithérapeute — non lue"
 
 
 def _ending_soon() -> dict:
@@ -40,12 +39,7 @@ def prescription(prescriber, patient):
 
 
 def _renew(prescription, physio, kind=Renewal.Kind.ADAPTATION) -> Renewal:
-    care_team_grant(
-        patient=prescription.patient,
-        user=physio,
-        reason=CareTeamGrant.Reason.LOOKUP,
-        prescription=prescription,
-    )
+    factories.look_up(prescription, physio)
     return services.prescription_renew(
         prescription=prescription,
         physiotherapist=physio,
@@ -53,13 +47,15 @@ def _renew(prescription, physio, kind=Renewal.Kind.ADAPTATION) -> Renewal:
         duration_months=4,
         patient_agreement=True,
         no_risk_attestation=True,
-        adaptations={
-            "activity_types": [ActivityType.BALANCE],
-            "sessions_per_week": 3,
-            "intensity": Intensity.LIGHT,
-            "session_minutes": 40,
-            "recommendations_text": "Tai-chi adapté en groupe",
-        }
+        adaptations=Recommendations(
+            **{
+                "activity_types": [ActivityType.BALANCE],
+                "sessions_per_week": 3,
+                "intensity": Intensity.LIGHT,
+                "session_minutes": 40,
+                "recommendations_text": "Tai-chi adapté en groupe",
+            }
+        )
         if kind == Renewal.Kind.ADAPTATION
         else None,
     )
@@ -205,7 +201,10 @@ def test_the_inbox_lists_unread_first_and_the_navbar_counts_them(
     assert 'rounded-pill text-bg-warning">1<' in html
 
 
-def test_opening_a_notification_marks_it_read_and_shows_what_changed(client, prescriber, renewal):
+def test_opening_a_notification_shows_what_changed_without_marking_it_read(
+    client, prescriber, renewal
+):
+    """F10: a GET changes nothing (a cross-site link must not clear the unread signal)."""
     client.force_login(prescriber)
     notification = Notification.objects.get()
     response = client.get(notification.get_absolute_url())
@@ -214,7 +213,40 @@ def test_opening_a_notification_marks_it_read_and_shows_what_changed(client, pre
         "prescriptions:changes", kwargs={"pk": renewal.prescription_id}
     )
     notification.refresh_from_db()
+    assert notification.read_at is None
+    assert client.post(notification.get_absolute_url()).status_code == 405
+
+
+def test_a_notification_is_marked_read_by_a_post_of_its_recipient_only(
+    client, prescriber, colleague_physician, renewal
+):
+    notification = Notification.objects.get()
+    url = reverse("notifications:read", kwargs={"pk": notification.pk})
+    client.force_login(colleague_physician)
+    assert client.post(url).status_code == 404
+    client.force_login(prescriber)
+    assert client.get(url).status_code == 405
+    notification.refresh_from_db()
+    assert notification.read_at is None
+    response = client.post(url)
+    assert response.status_code == 302
+    notification.refresh_from_db()
     assert notification.read_at is not None
+
+
+def test_the_read_buttons_are_csrf_protected(prescriber, renewal):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(prescriber)
+    notification = Notification.objects.get()
+    changes_read = reverse("prescriptions:changes_read", kwargs={"pk": renewal.prescription_id})
+    assert client.post(changes_read).status_code == 403
+    read = reverse("notifications:read", kwargs={"pk": notification.pk})
+    assert client.post(read).status_code == 403
+    renewal.refresh_from_db()
+    notification.refresh_from_db()
+    assert renewal.prescriber_read_at is None and notification.read_at is None
 
 
 def test_mark_all_as_read(client, prescriber, physiotherapist, patient, renewal):
@@ -243,26 +275,44 @@ def test_the_inbox_queries_do_not_grow_with_the_notifications(
 
 
 # --- The flag until read -----------------------------------------------------------------------
-def test_the_prescription_is_flagged_until_the_prescriber_opens_the_changes(
+def test_the_prescription_is_flagged_until_the_prescriber_marks_the_changes_read(
     client, prescriber, colleague_physician, renewal
 ):
     assert list(renewals_unread_by(prescriber)) == [renewal]
     client.force_login(prescriber)
-    assert FLAG in client.get(reverse("home")).content.decode()
+    # The flag names what the physiotherapist did (an adaptation is not a renewal).
+    did = "Adaptée" if renewal.kind == "adaptation" else "Renouvelée"
+    assert f"{did} {FLAG}" in client.get(reverse("home")).content.decode()
 
     changes = reverse("prescriptions:changes", kwargs={"pk": renewal.prescription_id})
-    # A colleague reading the page does not clear the prescriber's flag.
+    mark_read = reverse("prescriptions:changes_read", kwargs={"pk": renewal.prescription_id})
+    # A colleague reading the page, or trying the button, does not clear the prescriber's flag.
     other = client_class_login(colleague_physician)
-    assert other.get(changes).status_code == 200
+    page = other.get(changes)
+    assert page.status_code == 200
+    assert "Marquer comme lu" not in page.content.decode()
+    assert other.post(mark_read).status_code == 403
     renewal.refresh_from_db()
     assert renewal.prescriber_read_at is None
 
-    assert client.get(changes).status_code == 200
+    # F10: the prescriber opening the page (a GET) changes nothing; the button does.
+    page = client.get(changes)
+    assert page.status_code == 200
+    assert mark_read in page.content.decode() and "Marquer comme lu" in page.content.decode()
+    assert client.get(mark_read).status_code == 405
+    renewal.refresh_from_db()
+    assert renewal.prescriber_read_at is None
+    assert Notification.objects.get().read_at is None
+    assert list(renewals_unread_by(prescriber)) == [renewal]
+
+    response = client.post(mark_read)
+    assert response.status_code == 302 and response["Location"] == changes
     renewal.refresh_from_db()
     assert renewal.prescriber_read_at is not None
     assert Notification.objects.get().read_at is not None
     assert list(renewals_unread_by(prescriber)) == []
     assert FLAG not in client.get(reverse("home")).content.decode()
+    assert "Marquer comme lu" not in client.get(changes).content.decode()
 
 
 def client_class_login(user):
@@ -277,8 +327,21 @@ def test_the_flag_is_not_shown_to_another_physician(colleague_physician, renewal
     assert list(renewals_unread_by(colleague_physician)) == []
 
 
-def test_a_physiotherapist_has_no_notification_link(client, physiotherapist):
+def test_a_physiotherapist_has_the_look_up_and_an_inbox(client, physiotherapist):
+    """A physiotherapist's task is the look-up; the inbox is there too, as for everyone: the
+    referrals to the group programmes they supervise reach them there."""
     client.force_login(physiotherapist)
     html = client.get(reverse("home")).content.decode()
-    assert 'href="/notifications/"' not in html
+    assert 'href="/notifications/"' in html
     assert 'href="/prescriptions/lookup/"' in html
+
+
+def test_the_unread_count_is_shown_beside_the_menu_button_on_narrow_screens(
+    client, prescriber, renewal
+):
+    client.force_login(prescriber)
+    html = client.get(reverse("home")).content.decode()
+    # Outside the collapsed menu (before its toggler), hidden only from 992 px up.
+    beside = html.split('class="navbar-toggler"')[0]
+    assert 'd-lg-none" href="/notifications/"' in beside
+    assert '>1</span> <span class="small">notification non lue</span>' in beside
