@@ -13,4 +13,13 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   form.querySelectorAll('input[name="kind"]').forEach((input) => input.addEventListener("change", update));
   update();
+  // The new period of the chosen duration stands out in the list shown before signing.
+  const showPeriod = () => {
+    const months = form.querySelector('input[name="duration_months"]:checked');
+    document.querySelectorAll("#new-periods li").forEach((item) => {
+      item.classList.toggle("fw-semibold", Boolean(months) && item.dataset.months === months.value);
+    });
+  };
+  form.querySelectorAll('input[name="duration_months"]').forEach((input) => input.addEventListener("change", showPeriod));
+  showPeriod();
 });
