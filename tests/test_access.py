@@ -1,8 +1,9 @@
-"""Need-to-know access (README, « Qui voit quoi »): the selectors per persona.
+"""Need-to-know access (README, « Qui voit quoi »): the selectors and access rules per persona.
 
 Every list and every page goes through `patients_visible_to` / `prescriptions_visible_to` and
-the access helpers `patient_get_for` / `prescription_get_for`; these tests pin what each
-persona gets from them, search results included.
+the per-model helpers `patient_get_visible` / `prescription_get_visible`; these tests pin what
+each persona gets from them, search results included, and that reading writes nothing (the
+views record the read with `audit.services.audit_read`).
 """
 
 from datetime import date
@@ -14,26 +15,28 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from audit.models import ReadAudit
+from audit.services import audit_read
+from dispensing import services as orientation_services
+from dispensing.access import may_orient
+from dispensing.selectors import patients_oriented_to
+from kernel.errors import all_error_codes
 from patients import services as patient_services
+from patients.access import may_edit_patient, may_see_nir
 from patients.models import CareTeamGrant
 from patients.selectors import (
-    patient_get_for,
+    patient_get_visible,
     patient_search,
     patients_visible_count,
     patients_visible_to,
-    user_may_edit_patient,
-    user_may_orient,
-    user_may_see_nir,
 )
 from practitioners.models import Profession
 from prescriptions import services as prescription_services
+from prescriptions.access import may_prescribe_for
 from prescriptions.rules import LimitationLevel
 from prescriptions.selectors import (
     patient_limitation_level,
-    patients_oriented_to,
-    prescription_get_for,
+    prescription_get_visible,
     prescriptions_visible_to,
-    user_may_prescribe_for,
 )
 from tests import factories
 
@@ -57,13 +60,8 @@ def superuser(db):
 
 @pytest.fixture
 def granted_physiotherapist(physiotherapist, issued_prescription):
-    """The physiotherapist after the look-up of `issued_prescription` (a LOOKUP grant)."""
-    patient_services.care_team_grant(
-        patient=issued_prescription.patient,
-        user=physiotherapist,
-        reason=CareTeamGrant.Reason.LOOKUP,
-        prescription=issued_prescription,
-    )
+    """The physiotherapist after the look-up of `issued_prescription`."""
+    factories.look_up(issued_prescription, physiotherapist)
     return physiotherapist
 
 
@@ -75,12 +73,6 @@ def foreign_patient(other_structure, outsider_physician):
     )
     factories.make_prescription(prescriber=outsider_physician, patient=patient)
     return patient
-
-
-def _request(user):
-    request = RequestFactory().get("/")
-    request.user = user
-    return request
 
 
 def _visible(user):
@@ -102,9 +94,9 @@ def test_outsiders_see_no_patient_of_the_structure(
     for user in (outsider_physician, physiotherapist, apa_teacher, other_admin):
         assert patient not in _visible(user), user.username
         with pytest.raises(Http404):
-            patient_get_for(_request(user), patient.pk)
+            patient_get_visible(user=user, pk=patient.pk)
         with pytest.raises(Http404):
-            prescription_get_for(_request(user), issued_prescription.pk)
+            prescription_get_visible(user=user, pk=issued_prescription.pk)
 
 
 def test_an_anonymous_or_deactivated_user_sees_nothing(patient, prescriber):
@@ -130,7 +122,7 @@ def test_the_fast_count_counts_exactly_the_visible_patients_up_to_its_cap(
     outsider_physician,
 ):
     """`patients_visible_count` counts in two parts what `patients_visible_to` filters at once
-    (issue 8): both must agree, for every persona, around the cap."""
+    (bench/RESULTS.md): both must agree, for every persona, around the cap."""
     from django.contrib.auth.models import AnonymousUser
 
     mine = factories.PatientFactory.create_batch(3, structure=structure)
@@ -176,12 +168,12 @@ def test_a_physiotherapist_with_a_grant_sees_that_prescription_only(
 ):
     other = factories.make_prescription(prescriber=prescriber, patient=patient)
     assert set(prescriptions_visible_to(granted_physiotherapist)) == {issued_prescription}
-    assert prescription_get_for(_request(granted_physiotherapist), issued_prescription.pk)
+    assert prescription_get_visible(user=granted_physiotherapist, pk=issued_prescription.pk)
     with pytest.raises(Http404):
-        prescription_get_for(_request(granted_physiotherapist), other.pk)
+        prescription_get_visible(user=granted_physiotherapist, pk=other.pk)
     # The patient is visible (the identity on the form), not editable.
     assert patient in _visible(granted_physiotherapist)
-    assert not user_may_edit_patient(granted_physiotherapist, patient)
+    assert not may_edit_patient(granted_physiotherapist, patient)
 
 
 def test_a_revoked_grant_gives_nothing(granted_physiotherapist, issued_prescription, patient):
@@ -205,15 +197,15 @@ def test_only_the_prescriber_may_cancel_a_draft(draft_prescription, colleague_ph
         prescription_services.prescription_cancel(
             prescription=draft_prescription, by=colleague_physician
         )
-    assert exc.value.messages == [str(prescription_services.MSG_NOT_PRESCRIBER)]
+    assert all_error_codes(exc.value) == {"not_prescriber"}
 
 
 # --- Physicians prescribe for the patients of their care team -------------------------------
 def test_a_physician_of_another_structure_may_not_prescribe(patient, outsider_physician):
-    assert not user_may_prescribe_for(outsider_physician, patient)
+    assert not may_prescribe_for(outsider_physician, patient)
     with pytest.raises(ValidationError) as exc:
         factories.make_prescription(prescriber=outsider_physician, patient=patient, issue=False)
-    assert exc.value.messages == [str(prescription_services.MSG_NOT_CARE_TEAM)]
+    assert all_error_codes(exc.value) == {"not_care_team"}
 
 
 def test_a_physician_granted_the_patient_may_prescribe(patient, outsider_physician, prescriber):
@@ -223,7 +215,7 @@ def test_a_physician_granted_the_patient_may_prescribe(patient, outsider_physici
         reason=CareTeamGrant.Reason.PRESCRIBER,
         granted_by=prescriber,
     )
-    assert user_may_prescribe_for(outsider_physician, patient)
+    assert may_prescribe_for(outsider_physician, patient)
     prescription = factories.make_prescription(prescriber=outsider_physician, patient=patient)
     assert prescription.status == "issued"
 
@@ -236,23 +228,23 @@ def test_a_draft_cannot_be_issued_once_the_access_is_revoked(patient, outsider_p
     CareTeamGrant.objects.filter(pk=grant.pk).update(revoked_at=timezone.now())
     with pytest.raises(ValidationError) as exc:
         prescription_services.prescription_issue(prescription=draft, by=outsider_physician)
-    assert exc.value.messages == [str(prescription_services.MSG_NOT_CARE_TEAM)]
+    assert all_error_codes(exc.value) == {"not_care_team"}
 
 
 def test_nobody_but_a_physician_may_prescribe(patient, structure_admin, superuser, apa_teacher):
     for user in (structure_admin, superuser, apa_teacher):
-        assert not user_may_prescribe_for(user, patient)  # R-P1
+        assert not may_prescribe_for(user, patient)  # R-P1
 
 
 # --- Admin staff: their structure's records -------------------------------------------------
 def test_an_admin_edits_the_patients_of_their_structure_only(
     patient, foreign_patient, structure_admin, other_admin, superuser
 ):
-    assert user_may_edit_patient(structure_admin, patient)
-    assert not user_may_edit_patient(structure_admin, foreign_patient)
+    assert may_edit_patient(structure_admin, patient)
+    assert not may_edit_patient(structure_admin, foreign_patient)
     assert foreign_patient not in _visible(structure_admin)
     assert patient not in _visible(other_admin)
-    assert user_may_edit_patient(superuser, foreign_patient)
+    assert may_edit_patient(superuser, foreign_patient)
 
 
 def test_an_admin_sees_the_issued_prescriptions_of_their_structure(
@@ -267,11 +259,11 @@ def test_an_admin_sees_the_issued_prescriptions_of_their_structure(
 def test_an_oriented_apa_teacher_sees_the_patient_and_the_level_not_the_nir(
     issued_prescription, patient, prescriber, apa_teacher
 ):
-    patient_services.patient_orient(patient=patient, professional=apa_teacher, by=prescriber)
+    orientation_services.patient_orient(patient=patient, professional=apa_teacher, by=prescriber)
     assert patient in _visible(apa_teacher)
     assert issued_prescription in prescriptions_visible_to(apa_teacher)
-    assert not user_may_see_nir(apa_teacher)
-    assert not user_may_edit_patient(apa_teacher, patient)
+    assert not may_see_nir(apa_teacher)
+    assert not may_edit_patient(apa_teacher, patient)
     oriented = list(patients_oriented_to(apa_teacher))
     assert oriented == [patient]
     assert oriented[0].limitation_level == LimitationLevel.MODERATE
@@ -281,7 +273,7 @@ def test_an_oriented_apa_teacher_sees_the_patient_and_the_level_not_the_nir(
 def test_the_nir_is_for_physicians_admin_and_physiotherapists(
     prescriber, structure_admin, physiotherapist, apa_teacher, superuser
 ):
-    assert all(map(user_may_see_nir, (prescriber, structure_admin, physiotherapist, superuser)))
+    assert all(map(may_see_nir, (prescriber, structure_admin, physiotherapist, superuser)))
     for profession in (
         Profession.APA_TEACHER,
         Profession.SPORTS_EDUCATOR,
@@ -289,7 +281,7 @@ def test_the_nir_is_for_physicians_admin_and_physiotherapists(
         Profession.OCCUPATIONAL_THERAPIST,
         Profession.PSYCHOMOTOR_THERAPIST,
     ):
-        assert not user_may_see_nir(factories.UserFactory(profession=profession))
+        assert not may_see_nir(factories.UserFactory(profession=profession))
 
 
 # --- Orientation (R-L4, R-L5) ---------------------------------------------------------------
@@ -305,14 +297,14 @@ def _severe(prescriber, patient):
 
 def _orient_error(**kwargs) -> list[str]:
     with pytest.raises(ValidationError) as exc:
-        patient_services.patient_orient(**kwargs)
+        orientation_services.patient_orient(**kwargs)
     return exc.value.messages
 
 
 def test_orientation_is_to_a_dispenser_only(issued_prescription, patient, prescriber):
     colleague = factories.PhysicianFactory(structure=patient.structure)
     assert _orient_error(patient=patient, professional=colleague, by=prescriber) == [
-        str(patient_services.MSG_ORIENT_NOT_DISPENSER)
+        str(orientation_services.MSG_ORIENT_NOT_DISPENSER)
     ]
     assert not CareTeamGrant.objects.filter(user=colleague).exists()
 
@@ -323,9 +315,9 @@ def test_a_severe_limitation_is_never_oriented_to_an_apa_teacher(
     _severe(prescriber, patient)  # R-L4 (binding)
     assert patient_limitation_level(patient) == LimitationLevel.SEVERE
     assert _orient_error(patient=patient, professional=apa_teacher, by=prescriber) == [
-        str(patient_services.MSG_ORIENT_SEVERE)
+        str(orientation_services.MSG_ORIENT_SEVERE)
     ]
-    grant = patient_services.patient_orient(
+    grant = orientation_services.patient_orient(
         patient=patient, professional=physiotherapist, by=prescriber
     )
     assert grant.reason == CareTeamGrant.Reason.ORIENTATION
@@ -338,10 +330,12 @@ def test_the_supervision_table_decides_for_a_moderate_limitation(
     educator = factories.UserFactory(profession=Profession.SPORTS_EDUCATOR)
     messages = _orient_error(patient=patient, professional=educator, by=structure_admin)
     assert messages == [
-        str(patient_services.MSG_ORIENT_LEVEL)
+        str(orientation_services.MSG_ORIENT_LEVEL)
         % {"profession": "éducateur sportif", "level": "modérées"}
     ]
-    patient_services.patient_orient(patient=patient, professional=apa_teacher, by=structure_admin)
+    orientation_services.patient_orient(
+        patient=patient, professional=apa_teacher, by=structure_admin
+    )
 
 
 def test_the_level_is_the_one_of_the_latest_signed_prescription(
@@ -362,55 +356,85 @@ def test_the_level_is_the_one_of_the_latest_signed_prescription(
 
 def test_no_orientation_before_a_signed_prescription(patient, prescriber, apa_teacher):
     assert _orient_error(patient=patient, professional=apa_teacher, by=prescriber) == [
-        str(patient_services.MSG_ORIENT_NO_LEVEL)
+        str(orientation_services.MSG_ORIENT_NO_LEVEL)
     ]
 
 
 def test_only_the_care_team_physicians_and_the_structure_admin_orient(
     issued_prescription, patient, outsider_physician, other_admin, apa_teacher, physiotherapist
 ):
-    assert not user_may_orient(outsider_physician, patient)
-    assert not user_may_orient(other_admin, patient)
-    assert not user_may_orient(apa_teacher, patient)
+    assert not may_orient(outsider_physician, patient)
+    assert not may_orient(other_admin, patient)
+    assert not may_orient(apa_teacher, patient)
     assert _orient_error(patient=patient, professional=physiotherapist, by=other_admin) == [
-        str(patient_services.MSG_ORIENT_NOT_ALLOWED)
+        str(orientation_services.MSG_ORIENT_NOT_ALLOWED)
     ]
 
 
 def test_ending_an_orientation_ends_the_access_and_keeps_the_record(
     issued_prescription, patient, prescriber, apa_teacher
 ):
-    grant = patient_services.patient_orient(
+    grant = orientation_services.patient_orient(
         patient=patient, professional=apa_teacher, by=prescriber
     )
-    patient_services.patient_orientation_revoke(grant=grant, by=prescriber)
+    orientation_services.patient_orientation_revoke(grant=grant, by=prescriber)
     grant.refresh_from_db()
     assert grant.revoked_at is not None
     assert patient not in _visible(apa_teacher)
     assert not patients_oriented_to(apa_teacher).exists()
     with pytest.raises(ValidationError):
-        patient_services.patient_orientation_revoke(grant=grant, by=prescriber)
+        orientation_services.patient_orientation_revoke(grant=grant, by=prescriber)
     # Orienting again re-activates the same record.
-    again = patient_services.patient_orient(
+    again = orientation_services.patient_orient(
         patient=patient, professional=apa_teacher, by=prescriber
     )
     assert again.pk == grant.pk and again.revoked_at is None
 
 
-# --- The access helpers audit the reads they allow ------------------------------------------
-def test_the_access_helpers_record_one_read_each_and_none_when_refused(
+# --- Reads write nothing; the views' one helper records them ------------------------------
+def test_the_per_model_helpers_read_without_writing_and_refuse_with_404(
     patient, issued_prescription, prescriber, outsider_physician
 ):
-    patient_get_for(_request(prescriber), patient.pk)
-    prescription_get_for(_request(prescriber), issued_prescription.pk)
-    patient_get_for(_request(prescriber), patient.pk, audit=None)
+    assert patient_get_visible(user=prescriber, pk=patient.pk) == patient
+    assert prescription_get_visible(user=prescriber, pk=issued_prescription.pk)
     with pytest.raises(Http404):
-        patient_get_for(_request(outsider_physician), patient.pk)
-    reads = list(ReadAudit.objects.order_by("at").values_list("user__username", "action"))
+        patient_get_visible(user=outsider_physician, pk=patient.pk)
+    assert not ReadAudit.objects.exists()
+
+
+def test_the_audit_helper_records_a_page_read_once_and_every_export(
+    patient, issued_prescription, prescriber
+):
+    def request(method):
+        made = getattr(RequestFactory(), method)("/", REMOTE_ADDR="192.0.2.7")
+        made.user = prescriber
+        return made
+
+    audit_read(request("get"), action=ReadAudit.Action.PATIENT_VIEW, patient=patient)
+    audit_read(
+        request("get"), action=ReadAudit.Action.PRESCRIPTION_VIEW, prescription=issued_prescription
+    )
+    # A POST that shows the page again (a refused form) follows the read already recorded.
+    audit_read(request("post"), action=ReadAudit.Action.PATIENT_VIEW, patient=patient)
+    # What hands data out is recorded whatever the method.
+    audit_read(request("post"), action=ReadAudit.Action.EXPORT, detail="patients : 1 ligne")
+    reads = list(
+        ReadAudit.objects.order_by("at", "pk").values_list(
+            "user__username", "action", "patient_id", "prescription_id", "structure_id"
+        )
+    )
     assert reads == [
-        ("medecin", ReadAudit.Action.PATIENT_VIEW),
-        ("medecin", ReadAudit.Action.PRESCRIPTION_VIEW),
+        ("medecin", ReadAudit.Action.PATIENT_VIEW, patient.pk, None, patient.structure_id),
+        (
+            "medecin",
+            ReadAudit.Action.PRESCRIPTION_VIEW,
+            patient.pk,
+            issued_prescription.pk,
+            patient.structure_id,
+        ),
+        ("medecin", ReadAudit.Action.EXPORT, None, None, prescriber.structure_id),
     ]
+    assert set(ReadAudit.objects.values_list("ip_address", flat=True)) == {"192.0.2.7"}
 
 
 def test_birth_date_search_is_scoped_too(patient, foreign_patient, prescriber):
@@ -427,7 +451,7 @@ def test_the_patient_page_shows_the_nir_to_the_physician_not_to_the_apa_teacher(
 
     patient = factories.PatientFactory(structure=structure, nir="295109912611193")
     factories.make_prescription(prescriber=prescriber, patient=patient)
-    patient_services.patient_orient(patient=patient, professional=apa_teacher, by=prescriber)
+    orientation_services.patient_orient(patient=patient, professional=apa_teacher, by=prescriber)
     url = reverse("patients:detail", kwargs={"pk": patient.pk})
     client.force_login(prescriber)
     assert patient.nir_display in client.get(url).content.decode()

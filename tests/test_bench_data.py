@@ -1,4 +1,4 @@
-"""`manage.py bench_data` (issue 8): the generator at a tiny size gives valid rows that respect
+"""`manage.py bench_data`: the generator at a tiny size gives valid rows that respect
 every rule and constraint, reproducibly, and never runs over real data."""
 
 from collections import Counter
@@ -7,17 +7,18 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from notifications.models import Notification
-from patients.models import CareTeamGrant, Patient
-from patients.rules import fold, nir_validate
-from practitioners.models import Profession, User
-from practitioners.rules import luhn_is_valid
-from prescriptions import rules
-from prescriptions.management.commands.bench_data import (
+from demo.management.commands.bench_data import (
     BENCH_PATIENT,
     BENCH_PATIENT_PRESCRIPTIONS,
     BENCH_PHYSICIAN,
 )
+from kernel.text import fold
+from notifications.models import Notification
+from patients.models import CareTeamGrant, Patient
+from patients.rules import nir_validate
+from practitioners.models import Profession, User
+from practitioners.rules import luhn_is_valid
+from prescriptions import rules
 from prescriptions.models import LimitationAssessment, Prescription, Renewal
 
 PATIENTS, PRESCRIPTIONS = 50, 150
@@ -154,3 +155,85 @@ def test_it_refuses_to_fill_twice_unless_forced(filled):
     _fill(force=True)
     assert Patient.objects.count() == 2 * PATIENTS
     assert Prescription.objects.count() == 2 * PRESCRIPTIONS
+
+
+def test_the_generator_fills_bilans_that_respect_their_rules(filled):
+    """CSP D.1172-5 at the region's scale: orientations, signed entry bilans, comptes rendus and
+    exit bilans, each passing full_clean (bounds, a value or a reason, R-B1 to R-B3), by an
+    enseignant en APA who may supervise the level (R-L4, R-L5)."""
+    from bilans.models import EntryBilan, ExitBilan, ProgressReport  # noqa: PLC0415
+
+    entries = list(
+        EntryBilan.objects.select_related("patient", "author", "prescription__assessment")[:20]
+    )
+    assert entries
+    for entry in entries:
+        entry.full_clean()
+        assert entry.is_signed
+        # R-L4: the enseignant never follows a severe limitation (the level of the prescription
+        # the bilan follows; the patient's latest one may differ).
+        assert entry.prescription.assessment.confirmed_level < rules.LimitationLevel.SEVERE
+        assert entry.author.profession == Profession.APA_TEACHER
+    for model in (ProgressReport, ExitBilan):
+        for document in model.objects.all()[:20]:
+            document.full_clean()
+    assert ProgressReport.objects.exists()
+
+
+def test_the_benchs_post_cancer_pathways_respect_the_caps_and_their_pages_answer(
+    filled, client, settings
+):
+    """bench/run.py's bulk pathways (R-C1 to R-C3): every pathway within 3 bilans, 6
+    consultations and 180 €; the ledger, the statements and the ARS export answer the staff."""
+    from decimal import Decimal  # noqa: PLC0415
+
+    from django.db.models import Sum  # noqa: PLC0415
+    from django.urls import reverse  # noqa: PLC0415
+
+    from bench.run import make_pathways  # noqa: PLC0415
+    from demo.management.commands.bench_data import BENCH_STRUCTURE_STAFF  # noqa: PLC0415
+    from pathway.models import Booking, PathwayPrescription  # noqa: PLC0415
+
+    staff = User.objects.get(username=BENCH_STRUCTURE_STAFF)
+    physician = User.objects.get(username=BENCH_PHYSICIAN)
+    pathway = make_pathways(staff, physician)
+    assert make_pathways(staff, physician) is not None  # idempotent
+    assert PathwayPrescription.objects.exists()
+    totals = Booking.objects.values("pathway").annotate(total=Sum("amount"))
+    assert max(t["total"] for t in totals) == Decimal("180.00")
+    for sample in Booking.objects.select_related("pathway")[:20]:
+        sample.full_clean()
+    settings.APA_OTP_REQUIRED = False
+    client.force_login(staff)
+    for url in (
+        reverse("pathway:detail", args=[pathway.pk]),
+        reverse("pathway:statements"),
+        reverse("pathway:ars_export"),
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_every_signed_bilan_and_compte_rendu_is_issued_and_verifiable(filled):
+    """R-B4: the generator issues each signed document (a reference unique with the
+    prescriptions', a code), as the services do at signature; the PDF is left to the first
+    download. The public verification page answers one."""
+    from django.test import Client  # noqa: PLC0415
+
+    from bilans.models import EntryBilan, ExitBilan, IssuedDocument, ProgressReport  # noqa: PLC0415
+
+    signed = (
+        EntryBilan.objects.filter(status="signed").count()
+        + ExitBilan.objects.filter(status="signed").count()
+        + ProgressReport.objects.count()
+    )
+    assert signed and IssuedDocument.objects.count() == signed
+    assert not IssuedDocument.objects.filter(pdf__isnull=False).exists()
+    references = set(IssuedDocument.objects.values_list("reference", flat=True))
+    assert not references & set(Prescription.objects.values_list("reference", flat=True))
+    for issued in IssuedDocument.objects.defer("pdf")[:5]:
+        issued.full_clean()
+    issued = IssuedDocument.objects.defer("pdf").first()
+    response = Client().post(
+        "/verifier/", {"reference": issued.reference, "code": issued.verification_code}
+    )
+    assert "Document authentique" in response.content.decode()

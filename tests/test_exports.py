@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import ReadAudit
-from dashboard import exports
+from kernel import csv as kernel_csv
+from kernel.text import fold
 from patients.models import Patient, Sex
-from patients.rules import fold
+from prescriptions import exports
 from tests import factories
 from tests.dashboard.helpers import make_rows, make_structure_admin, make_superuser
 
@@ -67,7 +68,7 @@ def test_the_csv_export_of_10000_patients_streams_with_accents_and_one_audit_ent
     with CaptureQueriesContext(connection) as ctx:
         body, rows = _read_csv(response)
     # Read in chunks of 2,000 (+ one prefetch of situations per chunk), never all at once.
-    assert len(ctx.captured_queries) <= 2 * (ROWS // exports.CHUNK_SIZE + 1)
+    assert len(ctx.captured_queries) <= 2 * (ROWS // kernel_csv.CHUNK_SIZE + 1)
     assert body.startswith(b"\xef\xbb\xbf")  # the BOM: Excel opens the accents correctly
     header, data = rows[0], rows[1:]
     assert header[:4] == ["Nom de naissance", "Nom d'usage", "Prénoms", "Date de naissance"]
@@ -130,9 +131,12 @@ def test_prescriptions_ending_this_month_export_with_their_columns(
     assert line[6:10] == ["31/08/2026", "01/09/2026", "30/11/2026", "3"]
     assert line[10] == "Modérées"
     assert line[11:] == ["", "", ""]
-    assert ReadAudit.objects.get().detail == (
+    # The list page shown (one entry naming its patients), then the export.
+    assert ReadAudit.objects.get(action=ReadAudit.Action.EXPORT).detail == (
         f"prescriptions : {len(expected)} lignes, filtres : fin=mois"
     )
+    listed = ReadAudit.objects.get(action=ReadAudit.Action.PATIENT_LIST)
+    assert str(ending.patient_id) in listed.patient_ids.split()
     assert today == date(2026, 11, 10)
 
 
@@ -193,7 +197,7 @@ def test_a_long_admin_list_says_more_than_its_cap_and_its_export_counts_every_ro
 ):
     """Issue 8: the admin's count stops after 1,000 rows (here 5), never shows a false total,
     and the export still records its exact number of rows in the audit."""
-    from apa_portal.pagination import CappedPaginator
+    from kernel.pagination import CappedPaginator
 
     monkeypatch.setattr(CappedPaginator, "cap", 5)
     _bulk_patients(structure, 8)

@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from apa_portal.pagination import CappedPaginator
+from kernel.pagination import CappedPaginator
 from prescriptions.models import Prescription
 from tests import factories
 

@@ -1,42 +1,64 @@
-"""What the benchmark found (issue 8, bench/RESULTS.md), pinned: the number of queries of each
+"""What the benchmark found (bench/RESULTS.md), pinned: the number of queries of each
 page measured by `bench/run.py` is the same with more data, and stays under its ceiling.
 
-The data are those of the benchmark (`manage.py bench_data`), at two small sizes: the second
-fill adds patients to the same structures and prescriptions to the same physicians, so a page
-whose queries grew with its rows (an N+1) would show it. Each ceiling lists its queries. Every
-count includes: the session, the user, and the request's savepoint and its release
-(ATOMIC_REQUESTS inside the test's transaction) — "the usual 4" below.
+The data are built with the factories and the services (tests/factories.py), as the app makes
+them, at two sizes: the world of the benchmark in small (a structure with its physicians, its
+staff in « Administrateurs de structure », a superuser; patients with prescriptions in every
+status, renewals and adaptations left unread, patients of another structure granted to the
+physician), then a second fill that adds patients to the same structures and prescriptions to
+the same physicians and to the same patient, so a page whose queries grew with its rows (an
+N+1) would show it. The data are deterministic: names, birth dates, situations, dates,
+statuses and prescribers follow the patient's rank, and the references are numbered; the
+random UUIDs never decide an order (no two patients share a name). Each ceiling lists its
+queries. Every count includes: the
+session, the user, and the request's savepoint and its release (ATOMIC_REQUESTS inside the
+test's transaction) — "the usual 4" below.
 """
 
+import itertools
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from patients.models import Patient
+from dashboard.permissions import structure_admin_group
+from patients.models import CareTeamGrant, Patient, Sex
+from patients.services import care_team_grant
 from patients.views import PATIENT_ORDER
-from practitioners.models import User
-from prescriptions.management.commands import bench_data as bd
+from practitioners.models import Structure, User
+from prescriptions import services
+from prescriptions.content import Recommendations
 from prescriptions.models import Prescription, Renewal
+from prescriptions.rules import ActivityType, Intensity, LimitationLevel, add_months
+from tests import factories
 
 # page key -> (persona, the usual 4 + what the page itself asks)
 CEILINGS = {
-    # + count of the page, the page of patients, unread notifications (navbar).
-    "patient_search": ("physician", 7),
+    # + count of the page, the page of patients, audit insert (one for the page, naming the
+    # patients shown), unread notifications (navbar).
+    "patient_search": ("physician", 8),
     # + the count in two parts (the structure's patients, the others granted: the second only
-    # while the first is under the cap, as here), the page of patients, unread notifications.
-    "patient_list": ("physician", 8),
-    # + the values of the patient the page starts after (keyset pagination), and the same four.
-    "patient_list_deep": ("physician", 9),
+    # while the first is under the cap, as here), the page of patients, audit insert, unread
+    # notifications.
+    "patient_list": ("physician", 9),
+    # + the values of the patient the page starts after (keyset pagination), and the same five.
+    "patient_list_deep": ("physician", 10),
     # + the patient (structure, physician in charge), audit insert, situations, may the user
     # prescribe for this patient (an EXISTS), unread notifications, the prescriptions
-    # (prescriber, renewal, assessment joined).
-    "patient_detail": ("physician", 10),
-    # + count, the page (patient and prescriber joined, only the columns printed), unread
-    # notifications, the renewals shown.
-    "prescription_list": ("physician", 8),
+    # (prescriber, renewal, assessment joined), the orientations in force, the look-up
+    # accesses (the sections that end them), the cancer episodes with their pathway (the
+    # post-cancer pathway's section; its ledger is pinned in tests/pathway/test_views.py), the
+    # referrals to group programmes (their enrolments: one more query only when there are
+    # referrals).
+    "patient_detail": ("physician", 14),
+    # + count, the page (patient and prescriber joined, only the columns printed), audit insert
+    # (one for the page, naming its patients), unread notifications, the renewals shown.
+    "prescription_list": ("physician", 9),
     # + the prescription (patient, prescriber, structure, assessment, renewal joined), audit
     # insert, who may supervise its level, unread notifications.
     "prescription_detail": ("physician", 8),
@@ -47,19 +69,72 @@ CEILINGS = {
     "home": ("physician", 12),
     # + count, unread count, the page.
     "notifications": ("physician", 7),
-    # + the structure (staff) or unread notifications (physician), one aggregate per figure
+    # + unread notifications, the structure (staff), one aggregate per figure
     # (per month, per level, per situation; measured with the cache of the figures off), two
     # short lists each with its count past its first rows (measured with lists of 1 row, so
     # that both are counted).
-    "dashboard_staff": ("staff", 12),
+    "dashboard_staff": ("staff", 13),
     "dashboard_physician": ("physician", 12),
     # + two filters' choices (situations, structures), the count (stops after 1,000; no full
-    # count), the page. No date hierarchy (dropped: ~150 ms over 300,000 rows).
-    "admin_patients": ("superuser", 8),
-    "admin_prescriptions": ("superuser", 8),
+    # count), the page, the audit insert (one for the page, naming its patients). No date
+    # hierarchy (dropped: ~150 ms over 300,000 rows).
+    "admin_patients": ("superuser", 9),
+    "admin_prescriptions": ("superuser", 9),
 }
-SMALL = {"patients": 30, "prescriptions": 90}
-LARGER = {"patients": 60, "prescriptions": 240}
+# Patients added by each fill: in the physician's structure, in another structure with their
+# care team granted to the physician, and in that structure without any grant. Each fill also
+# gives the patient of the detail pages three more prescriptions and registers one patient
+# without situation nor prescription.
+SMALL = {"patients": 12, "granted": 2, "elsewhere": 1}
+LARGER = {"patients": 24, "granted": 4, "elsewhere": 2}
+
+# Names from which the patients' are made: (birth name, first names) is unique for the first
+# 16 x 8 patients, so that no two patients tie in the list's order (PATIENT_ORDER would then
+# fall back to their random UUIDs). Several names hold a word starting with « mar » (search).
+SURNAMES = [
+    "Martin",
+    "Bernard",
+    "Lefèvre",
+    "Marchand",
+    "Dubois",
+    "Müller",
+    "Mercier",
+    "Noël",
+    "Garnier",
+    "Da Silva",
+    "Rousseau",
+    "Lemaire",
+    "Œuvray",
+    "Guérin",
+    "Masson",
+    "Le Goff",
+]
+FIRST_NAMES = [
+    ("Hélène", Sex.FEMALE),
+    ("François", Sex.MALE),
+    ("Zoé", Sex.FEMALE),
+    ("Jérôme", Sex.MALE),
+    ("Marie-Claire", Sex.FEMALE),
+    ("Benoît", Sex.MALE),
+    ("Maëlle", Sex.FEMALE),
+    ("Loïc", Sex.MALE),
+]
+# The eligibility situations (R-E1) of the patients, in turn: one to three each.
+SITUATIONS = [["ald"], ["chronic_disease", "rf_sedentary"], ["rf_obesity"], ["autonomy_a"]]
+# What the physiotherapist adapts (R-R2: type of activity, intensity, frequency, duration).
+ADAPTATIONS = Recommendations(
+    activity_types=[ActivityType.BALANCE],
+    sessions_per_week=3,
+    intensity=Intensity.LIGHT,
+    session_minutes=30,
+    recommendations_text="Équilibre en groupe",
+)
+MINIMAL = factories.assessment_data(
+    locomotor=LimitationLevel.MINIMAL,
+    cerebral=LimitationLevel.NONE,
+    sensory=LimitationLevel.NONE,
+    confirmed_level=LimitationLevel.MINIMAL,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -105,45 +180,227 @@ def _queries(client: Client, url: str, data: dict | None = None) -> int:
     return len(captured.captured_queries)
 
 
-def _measure(clients: dict[str, Client]) -> dict[str, int]:
-    patient = Patient.objects.filter(
-        birth_name=bd.BENCH_PATIENT[0], first_names=bd.BENCH_PATIENT[1]
-    ).earliest("created_at")
-    prescription = (
-        Prescription.objects.filter(patient=patient)
-        .exclude(status__in=["draft", "cancelled"])
-        .order_by("-prescribed_on", "reference")
-        .first()
+# --- The world, built through the factories and the services --------------------------------
+
+
+@dataclass
+class World:
+    structure: Structure
+    elsewhere: Structure
+    physician: User
+    colleague: User
+    outsider: User
+    physiotherapist: User
+    staff: User
+    superuser: User
+    patients_made: int = 0
+    # The patient whose record and prescription the detail pages show (at both sizes).
+    patient: Patient = field(init=False)
+    prescription: Prescription = field(init=False)
+
+
+def _ending_in(days: int, *, months: int = 3, renewed: bool = False) -> dict:
+    """The dates of a prescription of `months` months whose current period ends in `days` days
+    (after a renewal of 3 months made on its end date when `renewed`)."""
+    today = timezone.localdate()
+    end = today + timedelta(days=days)
+    start = add_months(end + timedelta(days=1), -months - (3 if renewed else 0))
+    return {"prescribed_on": start, "start_date": start, "duration_months": months}
+
+
+def _make(prescriber: User, patient: Patient, *, issue: bool = True, **content) -> Prescription:
+    return factories.make_prescription(
+        prescriber=prescriber, patient=patient, issue=issue, **content
     )
+
+
+def _renewed(world: World, prescriber: User, patient: Patient, days: int, **content):
+    """Issued, looked up and renewed by the physiotherapist on its end date: its new period
+    ends in `days` days; the renewal is left unread (R-R7)."""
+    prescription = _make(prescriber, patient, **_ending_in(days, renewed=True), **content)
+    factories.look_up(prescription, world.physiotherapist)
+    factories.renew(prescription, world.physiotherapist)
+    return prescription
+
+
+def _adapted(world: World, prescriber: User, patient: Patient, days: int) -> Prescription:
+    """Issued, ended `days` days ago, adapted today by the physiotherapist (left unread)."""
+    prescription = _make(prescriber, patient, **_ending_in(-days))
+    factories.look_up(prescription, world.physiotherapist)
+    services.prescription_renew(
+        prescription=prescription,
+        physiotherapist=world.physiotherapist,
+        kind=Renewal.Kind.ADAPTATION,
+        duration_months=4,
+        patient_agreement=True,
+        no_risk_attestation=True,
+        adaptations=ADAPTATIONS,
+        today=timezone.localdate(),
+    )
+    return prescription
+
+
+def _cancelled(prescriber: User, patient: Patient) -> Prescription:
+    """Issued, then withdrawn by its prescriber with a reason."""
+    prescription = _make(prescriber, patient, **_ending_in(60))
+    return services.prescription_cancel(
+        prescription=prescription, by=prescriber, reason="Erreur de patient."
+    )
+
+
+def _expiring(prescriber: User, patient: Patient, months_ago: int) -> Prescription:
+    """Issued, ended `months_ago` months ago: `prescriptions_expire` marks it expired."""
+    today = timezone.localdate()
+    return _make(prescriber, patient, **_ending_in((add_months(today, -months_ago) - today).days))
+
+
+def _patient(world: World, structure: Structure, physician: User, **fields) -> Patient:
+    """The next patient, named, born and eligible in turn (no random draw)."""
+    n = world.patients_made
+    world.patients_made += 1
+    first_names, sex = FIRST_NAMES[n // len(SURNAMES) % len(FIRST_NAMES)]
+    values = {
+        "structure": structure,
+        "physician_in_charge": physician,
+        "created_by": world.staff if structure == world.structure else None,
+        "birth_name": SURNAMES[n % len(SURNAMES)],
+        "first_names": first_names,
+        "sex": sex,
+        "birth_date": date(1940 + n % 50, 1 + n % 12, 1 + n % 28),
+        "situations": SITUATIONS[n % len(SITUATIONS)],
+    }
+    values.update(fields)
+    return factories.PatientFactory(**values)
+
+
+def _world() -> World:
+    structure = factories.StructureFactory(name="Maison Sport-Santé de Strasbourg")
+    elsewhere = factories.StructureFactory(
+        name="Centre hospitalier de Colmar", kind=Structure.Kind.HOSPITAL, city="Colmar"
+    )
+    staff = factories.UserFactory(username="gestion", structure=structure, is_staff=True)
+    staff.groups.add(structure_admin_group())
+    world = World(
+        structure=structure,
+        elsewhere=elsewhere,
+        physician=factories.PhysicianFactory(
+            username="medecin", last_name="Martin", structure=structure
+        ),
+        colleague=factories.PhysicianFactory(
+            username="collegue", last_name="Petit", structure=structure
+        ),
+        outsider=factories.PhysicianFactory(
+            username="externe", last_name="Loin", structure=elsewhere
+        ),
+        physiotherapist=factories.PhysiotherapistFactory(username="kine", structure=elsewhere),
+        staff=staff,
+        superuser=factories.UserFactory(
+            username="racine", structure=None, is_staff=True, is_superuser=True
+        ),
+    )
+    # The patient of the detail pages: its prescription shown is renewed, its renewal unread.
+    world.patient = _patient(
+        world,
+        structure,
+        world.physician,
+        birth_name="Lefèvre-Bénard",
+        first_names="Hélène Zoé",
+        sex=Sex.FEMALE,
+    )
+    world.prescription = _renewed(world, world.physician, world.patient, 20)
+    return world
+
+
+def _fill(world: World, *, patients: int, granted: int, elsewhere: int) -> None:
+    """Add patients and prescriptions of every kind, in turn (deterministic)."""
+    physician, colleague = world.physician, world.colleague
+    # The patient of the detail pages gets older prescriptions at each fill (its page lists
+    # them all): one expired, one cancelled, one draft.
+    _expiring(physician, world.patient, months_ago=12)
+    _cancelled(physician, world.patient)
+    _make(physician, world.patient, issue=False)
+    for i in range(patients):
+        # A colleague is in charge of every third patient and prescribes every fifth
+        # prescription: the physician's lists (the structure's) print several prescribers.
+        in_charge = colleague if i % 3 == 2 else physician
+        prescriber = colleague if i % 5 == 4 else physician
+        patient = _patient(world, world.structure, in_charge)
+        kind = i % 6
+        if kind == 0:  # issued, ending within 30 days (the lists « ending soon »)
+            _make(prescriber, patient, **_ending_in(3 + i % 20), assessment=MINIMAL)
+        elif kind == 1:  # renewed, its new period ending soon
+            _renewed(world, prescriber, patient, 5 + i % 20)
+        elif kind == 2:  # adapted today
+            _adapted(world, prescriber, patient, 10)
+        elif kind == 3:  # a draft, and a cancelled one
+            _make(prescriber, patient, issue=False)
+            _cancelled(prescriber, patient)
+        elif kind == 4:  # expired, then a new one running for months (two prescriptions)
+            _expiring(prescriber, patient, months_ago=6)
+            _make(prescriber, patient, **_ending_in(150, months=6), assessment=MINIMAL)
+        else:  # running, renewal by a physician only (R-R4: OUI with its reason)
+            _make(
+                prescriber,
+                patient,
+                **_ending_in(80),
+                physician_renewal_required=True,
+                physician_renewal_reason="Cardiopathie à réévaluer.",
+            )
+    # Patients of another structure whose care team the physician was granted: the physician
+    # prescribes for them, so did the physician of their structure.
+    for i in range(granted):
+        patient = _patient(world, world.elsewhere, world.outsider)
+        care_team_grant(
+            patient=patient,
+            user=physician,
+            reason=CareTeamGrant.Reason.PRESCRIBER,
+            granted_by=world.outsider,
+        )
+        _expiring(world.outsider, patient, months_ago=4)
+        if i % 2:
+            _renewed(world, physician, patient, 12)
+        else:
+            _make(physician, patient, **_ending_in(25))
+    # Patients the physician does not see (the superuser's lists do).
+    for _ in range(elsewhere):
+        _make(world.outsider, _patient(world, world.elsewhere, world.outsider), **_ending_in(40))
+    # One more patient, registered but not yet eligible (no situation) nor prescribed for.
+    _patient(world, world.structure, physician, situations=[])
+    services.prescriptions_expire()
+
+
+def _measure(world: World, clients: dict[str, Client]) -> dict[str, int]:
     # A page further in the list: after the 5th patient of the structure (at both sizes).
-    deep = Patient.objects.filter(structure=patient.structure).order_by(*PATIENT_ORDER)[4]
+    deep = Patient.objects.filter(structure=world.structure).order_by(*PATIENT_ORDER)[4]
     data = {"patient_search": {"q": "mar"}, "patient_list_deep": {"apres": deep.pk}}
     return {
-        key: _queries(clients[persona], _url(key, patient, prescription), data.get(key))
+        key: _queries(clients[persona], _url(key, world.patient, world.prescription), data.get(key))
         for key, (persona, _ceiling) in CEILINGS.items()
     }
 
 
 @pytest.fixture
-def counts(db):
-    """The query counts of every page at two sizes of the benchmark's data."""
-    call_command("bench_data", seed=11, **SMALL)
-    users = {u.username: u for u in User.objects.filter(username__startswith="bench-")}
-    personas = {
-        "physician": users[bd.BENCH_PHYSICIAN],
-        "staff": users[bd.BENCH_STRUCTURE_STAFF],
-        "superuser": users[bd.BENCH_SUPERUSER],
-    }
+def counts(db, monkeypatch):
+    """The query counts of every page at two sizes of the same world."""
+    # References in the format of rules.new_reference, numbered instead of drawn: the lists
+    # that order by reference show the same rows on every run.
+    numbers = itertools.count(1)
+
+    def numbered_reference(year: int) -> str:
+        body = f"{next(numbers):08d}"
+        return f"APA-{year}-{body[:4]}-{body[4:]}"
+
+    monkeypatch.setattr("prescriptions.rules.new_reference", numbered_reference)
+    world = _world()
+    _fill(world, **SMALL)
+    personas = {"physician": world.physician, "staff": world.staff, "superuser": world.superuser}
     clients = {}
     for name, user in personas.items():
         clients[name] = Client()
         clients[name].force_login(user)
-    # Every renewal unread: the dashboards' lists of unread renewals have rows at both sizes.
-    Renewal.objects.update(prescriber_read_at=None)
-    small = _measure(clients)
-    call_command("bench_data", seed=12, force=True, **LARGER)
-    Renewal.objects.update(prescriber_read_at=None)
-    return small, _measure(clients)
+    small = _measure(world, clients)
+    _fill(world, **LARGER)
+    return small, _measure(world, clients)
 
 
 def test_no_page_asks_more_queries_with_more_data(counts):
@@ -228,7 +485,7 @@ def test_an_adaptation_out_of_range_is_still_refused_with_its_message(
             duration_months=3,
             patient_agreement=True,
             no_risk_attestation=True,
-            adaptations={"sessions_per_week": 20, "session_minutes": 5},
+            adaptations=Recommendations(**{"sessions_per_week": 20, "session_minutes": 5}),
             today=issued_prescription.end_date,
         )
     messages = refused.value.messages

@@ -3,11 +3,19 @@
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
+from prescriptions import seal
+
 ROOT = Path(__file__).resolve().parents[1]
+SEAL_PASSWORD = "production-seal-password"
+# The sealing certificate production reads (APA_PDF_SEAL_P12): a throwaway one.
+_seal_handle, SEAL_P12 = tempfile.mkstemp(prefix="apa-seal-", suffix=".p12")
+with os.fdopen(_seal_handle, "wb") as _out:
+    _out.write(seal.make_development_pkcs12(password=SEAL_PASSWORD.encode())[0])
 PRODUCTION_ENV = {
     "DJANGO_ENV": "production",
     "DEBUG": "false",
@@ -15,6 +23,9 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "apa.example.org",
     "DATABASE_URL": "sqlite:////tmp/apa-settings-test.sqlite3",
     "CACHE_URL": "rediscache://127.0.0.1:6379/1",
+    "SITE_URL": "https://apa.example.org",
+    "APA_PDF_SEAL_P12": SEAL_P12,
+    "APA_PDF_SEAL_PASSWORD": SEAL_PASSWORD,
 }
 IMPORT = (
     "import apa_portal.settings as s; "
@@ -36,6 +47,10 @@ def import_settings(code: str | None = None, **env: str | None) -> subprocess.Co
             "DATABASE_URL",
             "CACHE_URL",
             "TASKS_BACKEND",
+            "SITE_URL",
+            "APA_PDF_SEAL",
+            "APA_PDF_SEAL_P12",
+            "APA_PDF_SEAL_PASSWORD",
         }
     }
     for name, value in {**PRODUCTION_ENV, **env}.items():

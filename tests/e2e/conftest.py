@@ -107,9 +107,17 @@ PASSWORD = "demo"
 
 @pytest.fixture
 def demo(transactional_db, settings):
-    """The demo data of `make run` (the reference data is seeded by tests/conftest.py)."""
+    """The demo data of `make run` (the reference data is seeded by tests/conftest.py).
+
+    Its PDFs are not rendered ahead (the tasks are kept, never run): `make run` renders each
+    signed document's PDF as it is seeded, some 40 renders that took most of every browser
+    test's set-up; a test that downloads one gets it rendered on demand, as when the worker is
+    late."""
     settings.DEBUG = True  # seed_demo refuses the "demo" password otherwise
+    tasks = settings.TASKS
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     call_command("seed_demo", quiet=True)
+    settings.TASKS = tasks
     settings.DEBUG = False
 
 

@@ -1,4 +1,4 @@
-"""The five journeys of issue 7, as each kind of user would do them, in headless Chromium.
+"""The five journeys of the product, as each kind of user would do them, in headless Chromium.
 
 Every page a journey visits is checked with axe-core (no serious or critical violation).
 """
@@ -50,7 +50,7 @@ def test_a_physician_creates_a_patient_and_issues_a_prescription_with_a_severe_l
     page.get_by_label("Date de naissance").fill("17/04/1968")
     page.get_by_label("Femme").check()
     page.get_by_label("Affection de longue durée").check()
-    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
     page.wait_for_url(re.compile(r".*/patients/[0-9a-f-]{36}/$"))
     assert page.get_by_role("heading", level=1).inner_text().startswith("LEBRUN")
     screenshot(page, "patient")
@@ -142,6 +142,11 @@ def test_a_physiotherapist_adapts_a_prescription_and_the_physician_sees_what_cha
     assert "Coordination" in content
     screenshot(page, "changes")
     assert_accessible(page)
+    renewal.refresh_from_db()
+    assert renewal.prescriber_read_at is None  # opening the page marks nothing read
+    page.get_by_role("button", name="Marquer comme lu").click()
+    page.wait_for_url(f"**/prescriptions/{prescription.pk}/changes/")
+    assert "Marqué comme lu." in page.content()
     renewal.refresh_from_db()
     assert renewal.prescriber_read_at is not None
 

@@ -1,5 +1,5 @@
 """The patient search in a browser: names never reach the address bar, the history or a URL
-(issue 5), as the user types (htmx) and without JavaScript, pages included."""
+(README, « Qui voit quoi »), as the user types (htmx) and without JavaScript, pages included."""
 
 import re
 
@@ -31,9 +31,11 @@ def test_search_as_you_type_and_its_pages_keep_the_name_out_of_every_url(page, d
     history_length = page.evaluate("history.length")
     seen = _record_urls(page)
     page.get_by_label(SEARCH_LABEL).press_sequentially("zorglu", delay=30)
-    page.get_by_text("30 patients pour « zorglu »").wait_for()
+    page.locator("#patient-results-summary").get_by_text("30 patients pour « zorglu »").wait_for()
     page.get_by_role("button", name="Suivants").click()
-    page.get_by_text("30 patients pour « zorglu » · 5 affichés").wait_for()
+    page.locator("#patient-results-summary").get_by_text(
+        "30 patients pour « zorglu » · 5 affichés"
+    ).wait_for()
     # The focus goes on from the new page's summary, not from the top of the document.
     assert page.evaluate("document.activeElement.id") == "patient-results-summary"
     assert re.fullmatch(r"https?://[^/]+/patients/", page.url)
@@ -61,12 +63,18 @@ def test_the_search_and_its_pages_work_without_javascript(browser, live_server, 
         seen = _record_urls(page)
         page.get_by_label(SEARCH_LABEL).fill(NAME)
         page.get_by_role("button", name="Rechercher").click()
-        page.get_by_text(f"30 patients pour « {NAME} »").wait_for()
+        page.locator("#patient-results-summary").get_by_text(
+            f"30 patients pour « {NAME} »"
+        ).wait_for()
         assert page.get_by_label(SEARCH_LABEL).input_value() == NAME  # kept in the field
         page.get_by_role("button", name="Suivants").click()
-        page.get_by_text(f"30 patients pour « {NAME} » · 5 affichés").wait_for()  # still searched
+        page.locator("#patient-results-summary").get_by_text(
+            f"30 patients pour « {NAME} » · 5 affichés"
+        ).wait_for()  # still searched
         page.get_by_role("button", name="Précédents").click()
-        page.get_by_text(f"30 patients pour « {NAME} » · 25 affichés").wait_for()
+        page.locator("#patient-results-summary").get_by_text(
+            f"30 patients pour « {NAME} » · 25 affichés"
+        ).wait_for()
         assert re.fullmatch(r"https?://[^/]+/patients/", page.url)
         assert not [url for _method, url in seen if NAME.lower() in url.lower() or "q=" in url]
     finally:

@@ -68,8 +68,10 @@ def test_errors_are_announced_and_linked_to_their_field(page, demo):
     error = page.locator(f"#{error_id}")
     assert "précisez l'indication" in error.inner_text().lower()
     assert reason.get_attribute("aria-invalid") == "true"
-    # A summary at the top is announced to screen readers.
-    assert page.locator("[role=alert]").count() >= 1
+    # The summary at the top receives the focus (read first) and links to the field.
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert page.locator('#error-summary a[href="#id_physician_renewal_reason"]').count() == 1
+    assert page.title().startswith("Erreur : ")
     assert_accessible(page)
 
 
