@@ -16,6 +16,7 @@ Pages that do not exist yet (their URL name does not resolve) are reported "n/a"
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import platform
 import re
@@ -39,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/apa_bench"
 RESULTS = ROOT / "bench" / "RESULTS.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
-# Targets of issue 8.
+# The targets of the benchmark (bench/RESULTS.md).
 PAGE_P95_MS, PAGE_FLOOR_RATIO = 100.0, 5.0
 PDF_FIRST_P95_MS, PDF_REPEAT_P95_MS = 150.0, 20.0
 
@@ -102,9 +103,9 @@ def setup_django(url: str) -> None:
 def fill(args: argparse.Namespace) -> dict[str, int]:
     from django.core.management import call_command
 
+    from demo.management.commands.bench_data import BENCH_MARKER
     from patients.models import Patient
     from practitioners.models import Structure
-    from prescriptions.management.commands.bench_data import BENCH_MARKER
     from prescriptions.models import Prescription
 
     call_command("migrate", verbosity=0, interactive=False)
@@ -121,6 +122,7 @@ def fill(args: argparse.Namespace) -> dict[str, int]:
             f"bench: the database holds {count} patients, not a bench database of "
             f"{args.patients}: use --recreate (or another BENCH_DATABASE_URL)."
         )
+    from bilans.models import EntryBilan, ExitBilan, IssuedDocument, ProgressReport
     from notifications.models import Notification
     from patients.models import CareTeamGrant
     from practitioners.models import User
@@ -135,6 +137,10 @@ def fill(args: argparse.Namespace) -> dict[str, int]:
         "renewals": Renewal.objects.count(),
         "care team grants": CareTeamGrant.objects.count(),
         "notifications": Notification.objects.count(),
+        "entry bilans": EntryBilan.objects.count(),
+        "comptes rendus": ProgressReport.objects.count(),
+        "exit bilans": ExitBilan.objects.count(),
+        "issued bilans and comptes rendus": IssuedDocument.objects.count(),
     }
 
 
@@ -152,6 +158,13 @@ class World:
     fresh_issued: list = field(default_factory=list)  # never rendered as PDF (no worker ran)
     prerendered: list = field(default_factory=list)  # issued, then rendered by the worker
     deep_anchor: object = None  # the 10,000th patient of the physician's list (page 400 of 25)
+    apa: object = None  # the enseignant en APA with the most patients oriented (bench_data)
+    apa_patient: object = None  # one of their patients with the most bilans and comptes rendus
+    pathway: object = None  # a post-cancer pathway of the staff's structure, forfait used up
+    apa_prescriber: object = None  # the physician who prescribed for apa_patient (the timeline)
+    issued_bilan: object = None  # one issued bilan or compte rendu (the verification page)
+    offer: object = None  # the bench's group programme (8 enrolled, 2 waiting), among 1,500
+    session: object = None  # its first session, for the roll call
 
 
 def make_world(n: int) -> World:
@@ -162,11 +175,11 @@ def make_world(n: int) -> World:
     from django.test.utils import override_settings
     from django.utils import timezone
 
-    from patients.models import CareTeamGrant, Patient
-    from patients.services import care_team_grant
+    from demo.management.commands import bench_data as bd
+    from patients.models import Patient
     from practitioners.models import User
     from prescriptions import rules, services
-    from prescriptions.management.commands import bench_data as bd
+    from prescriptions.content import AssessmentInput, PrescriptionContent
     from prescriptions.models import Prescription
 
     users = {u.username: u for u in User.objects.filter(username__startswith="bench-")}
@@ -190,7 +203,53 @@ def make_world(n: int) -> World:
         .exclude(status__in=["draft", "cancelled"])
         .order_by("-prescribed_on")
     )
+    from django.db.models import Count
+
+    from bilans.models import ProgressReport
+    from patients.models import CareTeamGrant
+
+    busiest = (
+        CareTeamGrant.objects.filter(
+            reason__in=CareTeamGrant.ORIENTED_REASONS, revoked_at__isnull=True
+        )
+        .values("user_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    apa = User.objects.get(pk=busiest["user_id"]) if busiest else None
+    # Their patient with the most comptes rendus whom they may still follow (R-L4, R-L5).
+    from bilans.access import may_record
+
+    candidates = (
+        ProgressReport.objects.filter(author=apa)
+        .values("patient_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("patient_id", flat=True)
+        if apa
+        else []
+    )
+    followed = next(
+        (p for p in (Patient.objects.get(pk=pk) for pk in candidates) if may_record(apa, p)),
+        None,
+    )
+    from bilans.models import IssuedDocument
+    from prescriptions.models import Prescription as P
+
+    latest = (
+        P.objects.filter(patient=followed, issued_at__isnull=False)
+        .select_related("prescriber")
+        .order_by("-prescribed_on")
+        .first()
+        if followed
+        else None
+    )
     world = World(
+        apa=apa,
+        apa_patient=followed,
+        apa_prescriber=latest.prescriber if latest else None,
+        issued_bilan=IssuedDocument.objects.defer("pdf").order_by("reference").first(),
         physician=physician,
         physio=users[bd.BENCH_PHYSIOTHERAPIST],
         superuser=users[bd.BENCH_SUPERUSER],
@@ -200,7 +259,7 @@ def make_world(n: int) -> World:
     )
     from patients.selectors import patients_visible_to
 
-    # The list's pages go by keyset (apa_portal.pagination): page 400 of 25 patients is the
+    # The list's pages go by keyset (kernel.pagination): page 400 of 25 patients is the
     # page after the 10,000th patient of the list (the offset is paid once, here).
     world.deep_anchor = (
         patients_visible_to(physician)
@@ -215,17 +274,18 @@ def make_world(n: int) -> World:
         .order_by("id")[: 4 * n]
     )
     spare = others[3 * n :]
-    content = {
-        "duration_months": 3,
-        "activity_types": ["endurance", "balance"],
-        "sessions_per_week": 2,
-        "intensity": "moderate",
-        "session_minutes": 45,
-        "recommendations_text": "Marche active progressive.",
-        "restriction_picks": ["no_fall_risk"],
-        "patient_agreement": True,
-    }
-    assessment = {"locomotor": 1, "cerebral": 0, "sensory": 2, "confirmed_level": 2}
+    content = PrescriptionContent(
+        start_date=today,
+        duration_months=3,
+        activity_types=["endurance", "balance"],
+        sessions_per_week=2,
+        intensity="moderate",
+        session_minutes=45,
+        recommendations_text="Marche active progressive.",
+        restriction_picks=["no_fall_risk"],
+        patient_agreement=True,
+    )
+    assessment = AssessmentInput(locomotor=1, cerebral=0, sensory=2, confirmed_level=2)
     # These objects' PDFs are not what is measured: their tasks are never run (dummy backend),
     # except for `prerendered`, issued below and rendered by the worker as in production.
     dummy = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
@@ -245,17 +305,12 @@ def make_world(n: int) -> World:
             p = services.prescription_create(
                 prescriber=physician,
                 patient=others[n + index],
-                content={**content, "prescribed_on": start, "start_date": start},
+                content=dataclasses.replace(content, start_date=start),
                 assessment=assessment,
+                today=start,
             )
-            p = services.prescription_issue(prescription=p, by=physician)
-            care_team_grant(
-                patient=p.patient,
-                user=world.physio,
-                reason=CareTeamGrant.Reason.LOOKUP,
-                prescription=p,
-                granted_by=world.physio,
-            )
+            p = services.prescription_issue(prescription=p, by=physician, today=start)
+            services.prescription_access_grant(prescription=p, user=world.physio)
             world.renewable.append(p)
             p = services.prescription_create(
                 prescriber=physician,
@@ -270,12 +325,219 @@ def make_world(n: int) -> World:
                 prescriber=physician, patient=patient, content=content, assessment=assessment
             )
             world.prerendered.append(services.prescription_issue(prescription=p, by=physician))
+    world.pathway = make_pathways(staff, physician)
+    make_programmes(world, today)
     # The worker of production, run until the queue is empty (earlier runs' tasks included).
     started = time.perf_counter()
     call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
     elapsed = time.perf_counter() - started
     print(f"bench: the worker emptied the queue in {elapsed:.1f} s", file=sys.stderr)
     return world
+
+
+# The post-cancer pathway at the scale of a region (R-C1 to R-C3): the staff's structure is
+# conventioned and delivers PATHWAYS pathways, each a physical-activity bilan and up to six
+# consultations over the last twelve months (about 4 × PATHWAYS services, a quarter of them in
+# the ARS export of the current quarter).
+PATHWAYS = 3000
+
+
+def make_pathways(staff, physician):
+    """Bulk rows (idempotent: made once per bench database), as the services would make them."""
+    from datetime import date
+    from decimal import Decimal
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from pathway import rules as pathway_rules
+    from pathway.models import Booking, CancerEpisode, Convention, PathwayPrescription, Tariff
+    from patients.models import Patient
+    from practitioners.models import Profession, User
+
+    structure_id = staff.structure_id
+    existing = PathwayPrescription.objects.filter(structure_id=structure_id).order_by("-id")
+    if existing.exists():
+        return existing.filter(bookings__isnull=False).first()
+    today = timezone.localdate()
+    tariff = Tariff.objects.order_by("-valid_from").first()
+    pros = {}
+    for username, profession in (
+        ("bench-apa-parcours", Profession.APA_TEACHER),
+        ("bench-dieteticien", Profession.DIETITIAN),
+        ("bench-psychologue", Profession.PSYCHOLOGIST),
+    ):
+        pros[profession], _ = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "profession": profession,
+                "structure_id": structure_id,
+                "last_name": username,
+            },
+        )
+    by_kind = {
+        kind: next(pros[p] for p in pathway_rules.PROFESSIONS_BY_KIND[kind] if p in pros)
+        for kind in pathway_rules.Kind.values
+    }
+    patients = list(
+        Patient.objects.filter(structure_id=structure_id)
+        .order_by("id")
+        .values_list("id", flat=True)[:PATHWAYS]
+    )
+    consultations = [
+        pathway_rules.Kind.CONSULTATION_DIETARY,
+        pathway_rules.Kind.CONSULTATION_PSYCHOLOGICAL,
+    ]
+    episodes, pathways, bookings = [], [], []
+    for index, patient_id in enumerate(patients):
+        first = today - timedelta(days=5 + index % 330)
+        episode = CancerEpisode(
+            patient_id=patient_id,
+            localisation="Sein",
+            treatment_end=first - timedelta(days=60),
+            ald=True,
+            recorded_by=physician,
+        )
+        pathway = PathwayPrescription(
+            episode=episode,
+            patient_id=patient_id,
+            prescriber=physician,
+            structure_id=structure_id,
+            prescribed_on=first - timedelta(days=30),
+            bilan_physical=True,
+            bilan_dietary=True,
+            reference=f"PSC-{first.year}-BNCH-{index:04d}",
+            verification_code="BENCH0",
+        )
+        episodes.append(episode)
+        pathways.append(pathway)
+        plan = [pathway_rules.Kind.BILAN_PHYSICAL] + [
+            consultations[n % 2] for n in range(index % 7)
+        ]
+        for n, kind in enumerate(plan):
+            day = first + timedelta(days=20 * n)
+            bookings.append(
+                Booking(
+                    pathway=pathway,
+                    kind=kind,
+                    scheduled_on=day,
+                    professional=by_kind[kind],
+                    amount=tariff.bilan_price if n == 0 else tariff.consultation_price,
+                    tariff=tariff,
+                    status=Booking.Status.DONE if day <= today else Booking.Status.BOOKED,
+                    apa_project="Marche nordique 2 fois par semaine." if n == 0 else "",
+                    booked_by=staff,
+                )
+            )
+    with transaction.atomic():
+        Convention.objects.get_or_create(
+            structure_id=structure_id, number="ARS-BENCH", defaults={"starts_on": date(2021, 1, 1)}
+        )
+        CancerEpisode.objects.bulk_create(episodes, batch_size=1000)
+        PathwayPrescription.objects.bulk_create(pathways, batch_size=1000)
+        Booking.objects.bulk_create(bookings, batch_size=2000)
+    assert sum(b.amount for b in bookings if b.pathway is pathways[6]) == Decimal("180.00")
+    return pathways[6]  # 1 bilan and 6 consultations: the forfait used up
+
+
+BENCH_OFFERS = 1_500  # Prescri'mouv lists 1,454 labelled créneaux in its region
+BENCH_OFFER_TITLE = "Programme du banc d'essai"
+
+
+def make_programmes(world: World, today) -> None:
+    """The directory at the region's scale: 1,500 offers across the départements, every level
+    mix (bulk-made: their sessions are not what is measured), and one programme made through
+    the services with 8 enrolled and 2 on the waiting list (the offer's page, the roll call)."""
+    import random
+    from datetime import time as clock
+
+    from django.db import transaction
+
+    from practitioners.models import Profession, User
+    from prescriptions.rules import period_end
+    from programmes import geo
+    from programmes import rules as programme_rules
+    from programmes.models import Offer
+    from programmes.services import OfferInput, enrolment_create, offer_create, referral_send
+
+    rng = random.Random(19)
+    supervisors = [world.apa] if world.apa else []
+    existing = Offer.objects.exclude(title=BENCH_OFFER_TITLE).count()
+    if existing < BENCH_OFFERS and supervisors:
+        codes = sorted(geo.DEPARTEMENTS)
+        offers = []
+        for index in range(existing, BENCH_OFFERS):
+            dep = rng.choice(codes)
+            lat, lon = geo.DEPARTEMENTS[dep]
+            minimal_only = rng.random() < 0.4
+            offers.append(
+                Offer(
+                    structure_id=world.apa.structure_id,
+                    title=f"Créneau sport santé n° {index}",
+                    activity=rng.choice(
+                        ["Marche nordique", "Gym douce", "Aquagym", "Renforcement"]
+                    ),
+                    accepts_none=True,
+                    accepts_minimal=True,
+                    accepts_moderate=not minimal_only,
+                    place="Gymnase",
+                    postal_code=(dep if len(dep) == 2 and dep.isdigit() else "69") + "000",
+                    latitude=lat,
+                    longitude=lon,
+                    start_date=today - timedelta(days=rng.randint(0, 60)),
+                    end_date=today + timedelta(days=rng.randint(60, 200)),
+                    capacity=rng.randint(4, 8),
+                )
+            )
+        with transaction.atomic():
+            Offer.objects.bulk_create(offers, batch_size=500)
+            through = Offer.supervisors.through
+            through.objects.bulk_create(
+                [through(offer_id=o.pk, user_id=world.apa.pk) for o in offers], batch_size=500
+            )
+    world.offer = Offer.objects.filter(title=BENCH_OFFER_TITLE).first()
+    if world.offer is None and supervisors:
+        # An offer's coordinator is a member of its structure: the staff's when it is the
+        # enseignant's, else the first admin staff of the enseignant's structure.
+        coordinator = world.staff
+        if coordinator.structure_id != world.apa.structure_id:
+            coordinator = (
+                User.objects.filter(
+                    structure_id=world.apa.structure_id,
+                    profession=Profession.ADMIN_STAFF,
+                    is_active=True,
+                )
+                .order_by("pk")
+                .first()
+            )
+        with transaction.atomic():
+            world.offer = offer_create(
+                structure=world.apa.structure,
+                data=OfferInput(
+                    title=BENCH_OFFER_TITLE,
+                    activity="Renforcement et endurance",
+                    levels=[1, 2],
+                    place="Gymnase du banc d'essai",
+                    postal_code="69003",
+                    start_date=today,
+                    end_date=period_end(today, 6),
+                    slots=[
+                        programme_rules.WeeklySlot(0, clock(18), 60),
+                        programme_rules.WeeklySlot(3, clock(18), 60),
+                    ],
+                ),
+                supervisors=supervisors,
+                coordinator=coordinator,
+            )
+            for prescription in world.fresh_issued[:10]:
+                referral = referral_send(
+                    prescription=prescription, offer=world.offer, by=world.physician
+                )
+                enrolment_create(
+                    referral=referral, goals="Objectif", by=coordinator or world.superuser
+                )
+    if world.offer is not None:
+        world.session = world.offer.sessions.order_by("starts_at").first()
 
 
 # --- In-process measurement --------------------------------------------------------------
@@ -437,6 +699,95 @@ OPS = [
         kind="write",
     ),
     Op("home", "Accueil du médecin", "physician", get("home")),
+    Op("apa_home", "Accueil de l'intervenant en APA (prochaines étapes)", "apa", get("home")),
+    Op(
+        "patient_bilans",
+        "Bilans et comptes rendus d'un patient (intervenant)",
+        "apa",
+        get("bilans:patient", pk=lambda w, i: w.apa_patient.pk),
+    ),
+    Op(
+        "pathway_ledger",
+        "Parcours post-cancer : suivi du forfait (structure)",
+        "staff",
+        get("pathway:detail", pk=lambda w, i: w.pathway.pk),
+    ),
+    Op(
+        "pathway_statements",
+        f"Parcours post-cancer : parcours et sommes dues ({PATHWAYS} parcours)",
+        "staff",
+        get("pathway:statements"),
+    ),
+    Op(
+        "pathway_export",
+        "Parcours post-cancer : export ARS du trimestre (CSV)",
+        "staff",
+        get("pathway:ars_export"),
+    ),
+    Op(
+        "patient_timeline",
+        "Parcours d'un patient suivi (médecin prescripteur)",
+        "apa_prescriber",
+        get("bilans:patient", pk=lambda w, i: w.apa_patient.pk),
+    ),
+    Op(
+        "patient_record_timeline",
+        "Fiche d'un patient suivi, avec son parcours (médecin prescripteur)",
+        "apa_prescriber",
+        get("patients:detail", pk=lambda w, i: w.apa_patient.pk),
+    ),
+    Op(
+        "verify_bilan",
+        "Vérification publique d'un bilan ou compte rendu (anonyme)",
+        "",
+        lambda w, i: (
+            w.issued_bilan
+            and (
+                "get",
+                f"{reverse_or_none('verify')}?ref={w.issued_bilan.reference}"
+                f"&code={w.issued_bilan.verification_code}",
+                None,
+                {},
+            )
+        ),
+    ),
+    Op(
+        "programme_directory",
+        "Annuaire des programmes d'un patient (1 500 offres, les plus proches d'abord)",
+        "physician",
+        get("programmes:patient_directory", pk=lambda w, i: w.fresh_issued[-1].patient_id),
+    ),
+    Op(
+        "programme_offer",
+        "Page d'un programme (8 inscrits, 2 en attente)",
+        "apa",
+        get("programmes:offer", pk=lambda w, i: w.offer.pk),
+    ),
+    Op(
+        "programme_roll_call",
+        "Appel d'une séance (tablette)",
+        "apa",
+        get("programmes:roll_call", pk=lambda w, i: w.session.pk),
+    ),
+    Op("programme_mine", "Mes programmes (suivis dus)", "apa", get("programmes:mine")),
+    Op(
+        "programme_offer_create",
+        "Publier un programme (formulaire, intervenants de la structure)",
+        "staff",
+        get("programmes:offer_create"),
+    ),
+    Op(
+        "programme_offer_edit",
+        "Modifier un programme (8 inscrits, 2 en attente)",
+        "superuser",
+        get("programmes:offer_edit", pk=lambda w, i: w.offer.pk),
+    ),
+    Op(
+        "programme_calendar",
+        "Agenda iCalendar de l'intervenant",
+        "apa",
+        get("programmes:my_calendar"),
+    ),
     Op("notifications", "Notifications du médecin", "physician", get("notifications:inbox")),
     Op("dashboard_staff", "Tableau de bord (gestionnaire, CHU)", "staff", get("dashboard:index")),
     Op("dashboard_physician", "Tableau de bord (médecin)", "physician", get("dashboard:index")),
@@ -506,7 +857,17 @@ def measure(args, world: World, ops: list[Op]) -> tuple[list[Result], Result]:
     from django.test import Client
 
     clients = {"": Client()}
-    for persona in ("physician", "physio", "superuser", "staff"):
+    # Every persona the operations name (the enseignant en APA and the prescriber of their
+    # patient too), when the data has one.
+    for persona in sorted({"physician", *(op.persona for op in ops)} - {""}):
+        user = getattr(world, persona, None)
+        if user is not None:
+            clients[persona] = Client()
+            login(clients[persona], user)
+    # The enseignant en APA's pages (their home, the bilans, the group programmes) too.
+    for persona in ("physician", "physio", "superuser", "staff", "apa"):
+        if getattr(world, persona) is None:
+            continue
         clients[persona] = Client()
         login(clients[persona], getattr(world, persona))
     floor = Result(Op("floor", "Plancher", "physician", get("bench-floor")))
@@ -518,7 +879,11 @@ def measure(args, world: World, ops: list[Op]) -> tuple[list[Result], Result]:
     for op in ops:
         result = Result(op)
         results.append(result)
-        client = clients[op.persona]
+        client = clients.get(op.persona)
+        if client is None:
+            result.note = f"n/a (no {op.persona} in the data)"
+            print(f"bench: {op.key:<24} n/a", file=sys.stderr)
+            continue
         n = args.iterations
         if op.kind in ("pdf_first", "write"):
             # Each request consumes one fresh object; warm up on other requests' objects.
@@ -527,7 +892,7 @@ def measure(args, world: World, ops: list[Op]) -> tuple[list[Result], Result]:
             spec = op.url(world, 0)
         except IndexError:
             spec = None
-        if not spec:
+        if not spec or client is None:
             result.note = "n/a (page not built yet)"
             print(f"bench: {op.key:<24} n/a", file=sys.stderr)
             continue
