@@ -8,7 +8,6 @@ pages, as a physiotherapist would.
 import logging
 import re
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -721,27 +720,33 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page_with_the_qr_code_kept(cl
 def test_two_physiotherapists_submitting_at_the_same_moment_leave_one_renewal(
     prescriber, patient, physiotherapist, second_physiotherapist, monkeypatch
 ):
-    import notifications.services
+    import notifications.receivers
     from prescriptions import renewal_views
 
     # Make the race certain: both requests pass the page's check and enter the service; the
-    # first one holds the row lock a moment (while notifying), the second waits on it (R-R2).
+    # first one to take the row lock holds it (while notifying, inside its transaction) until
+    # the other has entered the service too, which then waits on the lock (R-R2). An event,
+    # not a sleep: a loaded CI machine can delay the second thread by any amount.
     entered = []
-    real_renew, real_notify = (
-        services.prescription_renew,
-        notifications.services.notify_prescriber_of_renewal,
-    )
+    both_entered = threading.Event()
+    real_renew = services.prescription_renew
+    real_notify = notifications.receivers.notify_prescriber_of_renewal
 
     def counting_renew(**kwargs):
         entered.append(kwargs["physiotherapist"].pk)
+        if len(entered) == 2:
+            both_entered.set()
         return real_renew(**kwargs)
 
-    def slow_notify(renewal):
-        time.sleep(0.5)
+    def notify_once_both_entered(renewal):
+        both_entered.wait(timeout=15)
         return real_notify(renewal)
 
     monkeypatch.setattr(renewal_views, "prescription_renew", counting_renew)
-    monkeypatch.setattr(notifications.services, "notify_prescriber_of_renewal", slow_notify)
+    # The receiver holds its own reference to the service: patch the name it calls.
+    monkeypatch.setattr(
+        notifications.receivers, "notify_prescriber_of_renewal", notify_once_both_entered
+    )
     prescription = factories.make_prescription(
         prescriber=prescriber, patient=patient, **_ending_in(10)
     )
