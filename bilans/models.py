@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kernel.models import CheckedModel
 from prescriptions.rules import ActivityType, Intensity, labels
 
 from . import rules
@@ -36,7 +37,7 @@ def _not_done_field(label: str) -> models.CharField:
     )
 
 
-class Document(models.Model):
+class Document(CheckedModel):
     """What every bilan and compte rendu has: its patient, the prescription it follows, its
     author, its date, the patient's agreement to send it (R-B4), and a difficulty or risk flag
     (R-B2, read by R-R5)."""
@@ -205,7 +206,7 @@ def assessment_constraints(prefix: str) -> list[models.BaseConstraint]:
     return constraints
 
 
-class Programme(models.Model):
+class Programme(CheckedModel):
     """R-B1: the programme the entry bilan defines (type, intensity, frequency, number of
     sessions or duration, place)."""
 
@@ -372,7 +373,7 @@ class ProgressReport(Document):
         return round(self.sessions_done * 100 / self.sessions_planned)
 
 
-class IssuedDocument(models.Model):
+class IssuedDocument(CheckedModel):
     """R-B4: a signed bilan or compte rendu as it is handed out, with the machinery of the
     prescription form: a reference and a verification code given at signature (printed on the
     PDF, checked on the public page `/verifier/`), and the PDF stored once (its bytes never

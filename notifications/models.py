@@ -4,8 +4,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from kernel.models import CheckedModel
 
-class Notification(models.Model):
+
+class Notification(CheckedModel):
     """An in-app message to one user (R-R7: the prescriber informed of a renewal).
 
     It lives behind the login: the e-mail that announces it carries no health data.

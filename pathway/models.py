@@ -13,10 +13,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kernel.models import CheckedModel
+
 from .rules import Kind
 
 
-class Tariff(models.Model):
+class Tariff(CheckedModel):
     """The prices and caps in force from a date, with their legal source (R-C2, R-C3).
 
     Data, not code: when the texts change, a new row with its date; a booking uses the row in
@@ -56,7 +58,7 @@ class Tariff(models.Model):
         return f"{self.valid_from:%d/%m/%Y} — {self.legal_source}"
 
 
-class Convention(models.Model):
+class Convention(CheckedModel):
     """A structure's convention with the ARS to deliver the pathway (R-C2): only a structure
     conventioned on the booking's date delivers."""
 
@@ -125,7 +127,7 @@ class CancerEpisode(models.Model):
         return f"{self.localisation} (fin de traitement le {self.treatment_end:%d/%m/%Y})"
 
 
-class PathwayPrescription(models.Model):
+class PathwayPrescription(CheckedModel):
     """The prescription of the pathway (R-C1): by an oncologist, a paediatrician or the médecin
     traitant, within 12 months after the end of treatment, delivered by a conventioned
     structure. Its row is the lock every booking takes (R-C2, R-C3: no race past a cap)."""
@@ -196,7 +198,7 @@ class PathwayPrescription(models.Model):
         return [kind for prescribed, kind in kinds if prescribed]
 
 
-class Booking(models.Model):
+class Booking(CheckedModel):
     """A bilan or a consultation of the pathway, booked for a date and a professional, then
     marked done or not done (R-C2, R-C3). Its amount is the tariff in force on its date."""
 

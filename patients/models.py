@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kernel.models import CheckedModel
 from kernel.text import fold
 
 from . import rules
@@ -47,7 +48,7 @@ class Sex(models.TextChoices):
 FULL_NAME_FIELDS = ("birth_name", "used_name", "first_names", "sex")
 
 
-class Patient(models.Model):
+class Patient(CheckedModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     structure = models.ForeignKey(
         "practitioners.Structure",

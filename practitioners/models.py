@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kernel.models import CheckedModel
+
 from .rules import MSG_RPPS_DUPLICATE, MSG_RPPS_FORMAT, MSG_SPECIALTY_PHYSICIANS_ONLY
 
 
@@ -77,7 +79,7 @@ class Specialty(models.TextChoices):
 DISPLAY_NAME_FIELDS = ("username", "first_name", "last_name", "profession")
 
 
-class User(AbstractUser):
+class User(AbstractUser, CheckedModel):
     """A practitioner or a member of staff. Custom from the first migration."""
 
     profession = models.CharField(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from kernel import wording
+from kernel.models import CheckedModel
 from practitioners.models import DISPENSER_PROFESSIONS, HEALTH_PROFESSIONS, Profession
 
 from . import rules
@@ -52,7 +53,7 @@ def _duration_check(name: str, field: str = "duration_months") -> models.CheckCo
     )
 
 
-class Recommendations(models.Model):
+class Recommendations(CheckedModel):
     """R-P3: the structured recommendations, shared by the prescription and the adaptation."""
 
     activity_types = models.JSONField(_("types d'activité"), default=list, blank=True)
@@ -339,7 +340,7 @@ class Prescription(Recommendations):
         return rules.labels(rules.RestrictionPick, self.restriction_picks)
 
 
-class LimitationAssessment(models.Model):
+class LimitationAssessment(CheckedModel):
     """R-L1 to R-L3: the functional-limitation assessment of a prescription.
 
     The resulting level (R-L2) is computed, never stored; only the level the physician
@@ -402,7 +403,7 @@ class LimitationAssessment(models.Model):
         return [i.label for i in rules.SEVERE_INDICATORS if i.code in ticked]
 
 
-class SupervisionRule(models.Model):
+class SupervisionRule(CheckedModel):
     """Which professions may supervise which limitation level (R-L4, R-L5).
 
     Editable data seeded with the defaults of rules.DEFAULT_SUPERVISION. R-L4 is binding: the

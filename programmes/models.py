@@ -11,10 +11,12 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kernel.models import CheckedModel
+
 from . import rules
 
 
-class Offer(models.Model):
+class Offer(CheckedModel):
     """A programme a structure publishes (Maison Sport-Santé, club, hospital pole)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -94,7 +96,7 @@ class Offer(models.Model):
         return [level for level, name in rules.LEVEL_FIELDS.items() if getattr(self, name)]
 
 
-class Slot(models.Model):
+class Slot(CheckedModel):
     """A weekly créneau of an offer (R-G3: two a week by default)."""
 
     class Weekday(models.IntegerChoices):
@@ -133,7 +135,7 @@ class Slot(models.Model):
         return f"{self.get_weekday_display()} {self.start_time:%H:%M}"
 
 
-class Referral(models.Model):
+class Referral(CheckedModel):
     """A patient oriented to an offer from a prescription; both sides follow its status."""
 
     class Status(models.TextChoices):
@@ -205,7 +207,7 @@ class Referral(models.Model):
         return f"{self.patient} → {self.offer} ({self.get_status_display()})"
 
 
-class Enrolment(models.Model):
+class Enrolment(CheckedModel):
     """A patient's seat in an offer, or their place on its waiting list."""
 
     class Status(models.TextChoices):
@@ -338,7 +340,7 @@ class Attendance(models.Model):
         return f"{self.enrolment.patient} · {self.session}"
 
 
-class FollowUp(models.Model):
+class FollowUp(CheckedModel):
     """R-G4: a follow-up consultation, due every 3 months from the patient's start.
 
     Recorded as the dispensing side's compte rendu (`report`, R-B2: reference, verification
