@@ -381,6 +381,7 @@ APA_TASKS_RUNNING_TIMEOUT_SECONDS = env.int("APA_TASKS_RUNNING_TIMEOUT_SECONDS",
 APA_TASKS_RETRIED = [
     "prescriptions.tasks.prerender_prescription_pdf",
     "bilans.tasks.prerender_document_pdf",
+    "pathway.tasks.prerender_pathway_pdf",
 ]
 APA_TASKS_MAX_ATTEMPTS = env.int("APA_TASKS_MAX_ATTEMPTS", default=3)
 APA_TASKS_RETRY_DELAY_SECONDS = env.int("APA_TASKS_RETRY_DELAY_SECONDS", default=60)

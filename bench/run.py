@@ -725,6 +725,13 @@ OPS = [
         get("pathway:ars_export"),
     ),
     Op(
+        "pathway_pdf_repeat",
+        "Parcours post-cancer : PDF de la prescription, téléchargement répété (stocké)",
+        "staff",
+        get("pathway:pdf", pk=lambda w, i: w.pathway.pk),
+        kind="pdf_repeat",
+    ),
+    Op(
         "patient_timeline",
         "Parcours d'un patient suivi (médecin prescripteur)",
         "apa_prescriber",

@@ -271,3 +271,29 @@ class Booking(CheckedModel):
     @property
     def counts(self) -> bool:
         return self.status in self.COUNTING
+
+
+class PathwayPdf(models.Model):
+    """The PDF of a pathway prescription as it was handed out: rendered once (right after the
+    prescription, by the background task, or at its first download), then served from here,
+    its SHA-256 checked, so that every copy of the signed document is the same file (the seal's
+    date included), even after a patient's or a prescriber's details change. Never edited,
+    never deleted."""
+
+    pathway = models.OneToOneField(
+        PathwayPrescription,
+        verbose_name=_("prescription du parcours"),
+        on_delete=models.PROTECT,
+        related_name="stored_pdf",
+    )
+    pdf = models.BinaryField(_("PDF"))
+    sha256 = models.CharField(_("SHA-256 du PDF"), max_length=64)
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    created_at = models.DateTimeField(_("produit le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("PDF d'une prescription du parcours")
+        verbose_name_plural = _("PDF des prescriptions du parcours")
+
+    def __str__(self) -> str:
+        return f"{self.pathway_id} : {self.sha256[:12]}"

@@ -5,16 +5,20 @@ the pathway's reference and verification code, with the QR code of the public ve
 page that checks them (pathway.receivers); tagged PDF/UA-1 and sealed (`prescriptions.seal`) as
 the form is.
 
-A pathway prescription is never edited once made (services), so the PDF is rendered from it on
-demand and prints the same content each time.
+A pathway prescription is never edited once made (services): its PDF is rendered once, right
+after the prescription (`pathway.tasks`) or at its first download, stored (`PathwayPdf`) and
+served from there, its SHA-256 checked, as the official form's (`prescriptions.pdf`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
 from django.template.loader import render_to_string
 
 from bilans.pdf import stylesheet, verification_page
@@ -26,10 +30,12 @@ from prescriptions.pdf import (
     static_only_url_fetcher_class,
 )
 
-from .models import PathwayPrescription
+from .models import PathwayPdf, PathwayPrescription
 from .rules import PRESCRIPTION_WINDOW_MONTHS, Kind, prescription_deadline
 
 TEMPLATE_NAME = "pathway/pdf/prescription.html"
+
+logger = logging.getLogger(__name__)
 
 
 def verification_url(pathway: PathwayPrescription) -> str:
@@ -78,3 +84,50 @@ def render_pathway_pdf(pathway: PathwayPrescription) -> bytes:
         reason=f"Cachet électronique APA Portal : parcours post-cancer {pathway.reference}",
         location=settings.SITE_URL,
     )
+
+
+def _store_once(pathway: PathwayPrescription, content: bytes) -> bytes:
+    """Keep `content` as the pathway's PDF; if another request or the background task stored
+    one at the same moment, theirs is kept and returned. A store that refuses (full,
+    read-only...) is logged and what was rendered is served all the same."""
+    try:
+        with transaction.atomic():
+            PathwayPdf.objects.create(
+                pathway=pathway,
+                pdf=content,
+                sha256=hashlib.sha256(content).hexdigest(),
+                size=len(content),
+            )
+    except IntegrityError:
+        return bytes(PathwayPdf.objects.values_list("pdf", flat=True).get(pathway=pathway))
+    except DatabaseError as exc:
+        # Not the error's message: it could quote what was being written.
+        logger.error(
+            "PDF of pathway %s rendered but not stored (%s): served.",
+            pathway.reference,
+            type(exc).__name__,
+        )
+    return content
+
+
+def pathway_pdf_bytes(pathway: PathwayPrescription) -> bytes:
+    """The pathway prescription's PDF: the stored one (one query, its SHA-256 checked), else
+    rendered now and stored."""
+    stored = PathwayPdf.objects.filter(pathway=pathway).values_list("pdf", "sha256").first()
+    if stored is None:
+        return _store_once(pathway, render_pathway_pdf(pathway))
+    content = bytes(stored[0])
+    if hashlib.sha256(content).hexdigest() == stored[1]:
+        return content
+    # The stored copy fails its check: serve a fresh rendering, keep the evidence untouched.
+    logger.error("Stored PDF of pathway %s fails its SHA-256 check.", pathway.reference)
+    return render_pathway_pdf(pathway)
+
+
+def pathway_pdf_prerender(pathway: PathwayPrescription) -> bool:
+    """Render and store the PDF unless it is stored (the background task after the
+    prescription). Returns whether it rendered."""
+    if PathwayPdf.objects.filter(pathway=pathway).exists():
+        return False
+    _store_once(pathway, render_pathway_pdf(pathway))
+    return True

@@ -26,6 +26,7 @@ from . import access, rules, selectors
 from .events import booking_created, pathway_prescribed
 from .models import Booking, CancerEpisode, PathwayPrescription
 from .rules import PATHWAY_REFERENCE_PREFIX, Kind, euros, french_date
+from .tasks import prerender_pdf_on_commit
 
 MSG_LOCALISATION = _("Indiquez la localisation du cancer.")
 MSG_TREATMENT_END_FUTURE = _(
@@ -229,6 +230,7 @@ def pathway_prescribe(
     )
     pathway.full_clean(exclude={"episode", "patient", "prescriber", "structure"})
     pathway.save()
+    prerender_pdf_on_commit(pathway)  # the PDF stored once, off the request
     pathway_prescribed.send(sender=PathwayPrescription, pathway=pathway)
     return pathway
 

@@ -25,7 +25,7 @@ from practitioners.http import AuthenticatedRequest
 from . import access, exports, selectors, services
 from .forms import BookingForm, EpisodeForm, MarkForm, PathwayForm, PeriodForm
 from .models import Booking, CancerEpisode, PathwayPrescription
-from .pdf import render_pathway_pdf
+from .pdf import pathway_pdf_bytes
 
 
 def _pathway_readable(request: AuthenticatedRequest, pk) -> PathwayPrescription:
@@ -157,7 +157,7 @@ def pathway_pdf(request: AuthenticatedRequest, pk) -> FileResponse:
         detail="parcours pdf",
     )
     response = FileResponse(
-        io.BytesIO(render_pathway_pdf(pathway)),
+        io.BytesIO(pathway_pdf_bytes(pathway)),
         content_type="application/pdf",
         filename=f"parcours-{pathway.reference}.pdf",
     )

@@ -233,8 +233,11 @@ def test_only_the_tasks_named_in_the_settings_are_retried():
 
 def test_failed_pdf_renderings_are_retried_by_default():
     from apa_portal import settings as project_settings  # noqa: PLC0415 (not the overrides)
+    from bilans.tasks import prerender_document_pdf  # noqa: PLC0415
+    from pathway.tasks import prerender_pathway_pdf  # noqa: PLC0415
 
-    assert prerender_prescription_pdf.module_path in project_settings.APA_TASKS_RETRIED
+    for rendering in (prerender_prescription_pdf, prerender_document_pdf, prerender_pathway_pdf):
+        assert rendering.module_path in project_settings.APA_TASKS_RETRIED
     assert project_settings.APA_TASKS_MAX_ATTEMPTS > 1
 
 
