@@ -17,6 +17,7 @@ from dispensing.services import patient_orient
 from prescriptions.verification_views import MSG_VERIFY_NO_MATCH
 from tests import factories
 from tests.bilans.test_views import _pdf_text
+from tests.spies import record_calls
 
 pytestmark = pytest.mark.django_db
 
@@ -31,15 +32,7 @@ def oriented(prescriber, patient, apa_teacher, issued_prescription):
 
 @pytest.fixture
 def render_spy(monkeypatch):
-    calls = []
-    real = pdf.render_document_pdf
-
-    def spy(issued):
-        calls.append(issued.pk)
-        return real(issued)
-
-    monkeypatch.setattr(pdf, "render_document_pdf", spy)
-    return calls
+    return record_calls(monkeypatch, pdf, "render_document_pdf")
 
 
 def _download(client, document) -> bytes:

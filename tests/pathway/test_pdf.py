@@ -12,6 +12,7 @@ from django.urls import reverse
 from pathway import pdf, services
 from pathway.models import PathwayPdf
 from pathway.rules import Kind
+from tests.spies import record_calls
 
 from .conftest import PRESCRIBED_ON
 
@@ -20,16 +21,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def renders(monkeypatch):
-    """Count the renderings (the real one runs)."""
-    calls = []
-    real = pdf.render_pathway_pdf
-
-    def counting(pathway):
-        calls.append(pathway.pk)
-        return real(pathway)
-
-    monkeypatch.setattr(pdf, "render_pathway_pdf", counting)
-    return calls
+    """The renderings, in order (the real one runs)."""
+    return record_calls(monkeypatch, pdf, "render_pathway_pdf")
 
 
 def _download(client, pathway) -> bytes:

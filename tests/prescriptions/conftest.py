@@ -1,17 +1,10 @@
 import pytest
 
 from prescriptions import pdf
+from tests.spies import record_calls
 
 
 @pytest.fixture
 def render_spy(monkeypatch):
     """The primary key of each prescription whose form is rendered, in order."""
-    calls = []
-    real = pdf.render_prescription_pdf
-
-    def spy(prescription, **kwargs):
-        calls.append(prescription.pk)
-        return real(prescription, **kwargs)
-
-    monkeypatch.setattr(pdf, "render_prescription_pdf", spy)
-    return calls
+    return record_calls(monkeypatch, pdf, "render_prescription_pdf")
