@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import ReadAudit
-from pathway.models import Booking, Tariff
+from pathway.models import Booking, PathwayPdf, Tariff
 from pathway.rules import Kind
 from tests.dashboard.helpers import make_structure_admin, make_superuser
 
@@ -21,7 +21,14 @@ def booking(book):
 
 def test_every_pathway_changelist_answers_the_superuser(client, msp, booking):
     client.force_login(make_superuser(msp))
-    for model in ("tariff", "convention", "cancerepisode", "pathwayprescription", "booking"):
+    for model in (
+        "tariff",
+        "convention",
+        "cancerepisode",
+        "pathwayprescription",
+        "booking",
+        "pathwaypdf",
+    ):
         assert client.get(reverse(f"admin:pathway_{model}_changelist")).status_code == 200, model
 
 
@@ -56,3 +63,27 @@ def test_a_booking_is_read_only_audited_and_hidden_from_another_structure(
     assert client.get(url).status_code == 200
     client.force_login(make_structure_admin(other_structure, "admin-ailleurs"))
     assert client.get(url).status_code == 302  # not in its scope: back to the admin's index
+
+
+def test_the_pathway_pdfs_are_a_trace_without_their_bytes(client, msp, pathway):
+    from django.db import connection  # noqa: PLC0415
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+
+    from pathway.pdf import pathway_pdf_bytes  # noqa: PLC0415
+
+    pathway_pdf_bytes(pathway)  # stored at its first download
+    stored = PathwayPdf.objects.get(pathway=pathway)
+    client.force_login(make_superuser(msp))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("admin:pathway_pathwaypdf_changelist"))
+    assert response.status_code == 200 and pathway.reference in response.content.decode()
+    assert not any('"pdf"' in q["sql"] for q in queries.captured_queries)  # never the bytes
+    url = reverse("admin:pathway_pathwaypdf_change", args=[stored.pk])
+    assert client.get(url).context["has_change_permission"] is False
+    assert client.post(url, {"sha256": "0" * 64}).status_code == 403
+    delete = reverse("admin:pathway_pathwaypdf_delete", args=[stored.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert PathwayPdf.objects.get(pk=stored.pk).sha256 == stored.sha256
+    # A structure's admin staff has no permission on this trace (as on the bilans' documents).
+    client.force_login(make_structure_admin(msp, "admin-mss"))
+    assert client.get(url).status_code == 403
