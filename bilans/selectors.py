@@ -278,126 +278,173 @@ def signed_documents_since(*, patient_id: Any, since: date) -> list[dict[str, An
 @dataclass(frozen=True)
 class NextStep:
     patient: Patient
-    prescription: Prescription | None
+    reference: str  # the prescription's, "" when none was issued
     label: str
     url: str
     urgent: bool
     order: int
 
 
-HOME_LIMIT = 100
+@dataclass(frozen=True)
+class NextSteps:
+    """The most urgent steps (at most `HOME_LIMIT`) and the number of patients oriented."""
+
+    steps: list[NextStep]
+    total: int
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.steps)
+
+
+HOME_LIMIT = 50
+# Rows read as tuples: a prescription (id, status, reference, current end), an entry bilan
+# (id, status, date).
+_LatestRow = tuple[Any, str, str, date]
+_EntryRow = tuple[Any, str, date]
+
+
+@dataclass(frozen=True)
+class _Due:
+    """What is due for one patient, before its label and URL are written (only the shown ones
+    are: `reverse` for every patient of a busy professional cost more than the queries)."""
+
+    order: int  # 0 most urgent ... 5 nothing to do here
+    kind: str
+    urgent: bool = False
+    reference: str = ""
+    target: Any = None  # the id the step's URL needs (the entry bilan's), if any
+    day: date | None = None
 
 
 def next_steps(
-    *, user: User, today: date, report_due_weeks: int, ending_days: int
-) -> list[NextStep]:
-    """For each patient oriented to `user` (up to HOME_LIMIT), the next step due: the entry
-    bilan (R-B1) missing or to sign, a compte rendu (R-B2) not written for `report_due_weeks`,
-    the exit bilan (R-B3) as the prescription ends; and the prescriptions ended or withdrawn.
-    Five queries, whatever the number of patients."""
+    *,
+    user: User,
+    today: date,
+    report_due_weeks: int,
+    ending_days: int,
+    limit: int | None = None,
+) -> NextSteps:
+    """For each patient oriented to `user`, the next step due: the entry bilan (R-B1) missing or
+    to sign, a compte rendu (R-B2) not written for `report_due_weeks`, the exit bilan (R-B3) as
+    the prescription ends; and the prescriptions ended or withdrawn. Every patient is weighed,
+    the `limit` (HOME_LIMIT) most urgent are returned, then by name, with the number of patients.
+    Six queries, whatever the number of patients; rows are read as tuples."""
     grants = CareTeamGrant.objects.filter(
         user=user, reason__in=CareTeamGrant.ORIENTED_REASONS, revoked_at__isnull=True
     )
-    patients = list(
-        Patient.objects.filter(pk__in=grants.values("patient_id"))
-        .only(*FULL_NAME_FIELDS, "birth_date")
-        .order_by("birth_name", "first_names")[:HOME_LIMIT]
-    )
-    ids = [p.pk for p in patients]
-    latest: dict[Any, Prescription] = {}
-    for prescription in (
-        Prescription.objects.filter(patient_id__in=ids, issued_at__isnull=False)
-        .only("patient_id", "status", "reference", "current_end_date", "prescribed_on")
+    names = {
+        pk: (birth_name, first_names)
+        for pk, birth_name, first_names in Patient.objects.filter(
+            pk__in=grants.values("patient_id")
+        ).values_list("pk", "birth_name", "first_names")
+    }
+    latest: dict[Any, _LatestRow] = {}
+    for row in (
+        Prescription.objects.filter(patient_id__in=names, issued_at__isnull=False)
         .order_by("patient_id", "-prescribed_on", "-issued_at")
+        .values_list("patient_id", "pk", "status", "reference", "current_end_date")
     ):
-        latest.setdefault(prescription.patient_id, prescription)
+        latest.setdefault(row[0], row[1:])
     entries = {
-        e.prescription_id: e
-        for e in EntryBilan.objects.filter(
-            prescription_id__in=[p.pk for p in latest.values()]
-        ).only("pk", "status", "prescription_id", "signed_at", "performed_on")
+        prescription_id: (pk, status, performed_on)
+        for pk, prescription_id, status, performed_on in EntryBilan.objects.filter(
+            prescription_id__in=[row[0] for row in latest.values()]
+        ).values_list("pk", "prescription_id", "status", "performed_on")
     }
     last_reports = dict(
-        ProgressReport.objects.filter(patient_id__in=ids)
+        ProgressReport.objects.filter(patient_id__in=names)
         .values("patient_id")
         .annotate(last=Max("performed_on"))
         .values_list("patient_id", "last")
     )
     exited = set(
-        ExitBilan.objects.filter(entry_id__in=[e.pk for e in entries.values()]).values_list(
+        ExitBilan.objects.filter(entry_id__in=[e[0] for e in entries.values()]).values_list(
             "entry_id", flat=True
         )
     )
-    steps = []
-    for patient in patients:
-        steps.append(
-            _next_step(
-                patient,
-                latest.get(patient.pk),
-                entries,
-                last_reports.get(patient.pk),
-                exited,
-                today=today,
-                report_due=timedelta(weeks=report_due_weeks),
-                ending=timedelta(days=ending_days),
-            )
+    report_due, ending = timedelta(weeks=report_due_weeks), timedelta(days=ending_days)
+    due = {
+        pk: _due(
+            latest.get(pk),
+            entries,
+            last_reports.get(pk),
+            exited,
+            today=today,
+            report_due=report_due,
+            ending=ending,
         )
-    return sorted(steps, key=lambda step: (step.order, step.patient.birth_name))
+        for pk in names
+    }
+    limit = HOME_LIMIT if limit is None else limit
+    shown = sorted(names, key=lambda pk: (due[pk].order, *names[pk], str(pk)))[:limit]
+    patients = Patient.objects.only(*FULL_NAME_FIELDS, "birth_date").in_bulk(shown)
+    return NextSteps(
+        steps=[_step(patients[pk], due[pk]) for pk in shown],
+        total=len(names),
+    )
 
 
-def _next_step(
-    patient: Patient,
-    prescription: Prescription | None,
-    entries: dict[Any, EntryBilan],
+def _due(
+    prescription: _LatestRow | None,
+    entries: dict[Any, _EntryRow],
     last_report: date | None,
     exited: set[Any],
     *,
     today: date,
     report_due: timedelta,
     ending: timedelta,
-) -> NextStep:
-    bilans = reverse("bilans:patient", kwargs={"pk": patient.pk})
-
-    def step(label: str, url: str, order: int, urgent: bool = False) -> NextStep:
-        return NextStep(patient, prescription, label, url, urgent, order)
-
+) -> _Due:
     if prescription is None:
-        return step(_("Pas de prescription émise"), patient.get_absolute_url(), 5)
-    if prescription.status == Prescription.Status.CANCELLED:
-        return step(_("Prescription retirée par le médecin"), bilans, 4)
-    entry = entries.get(prescription.pk)
-    ended = prescription.status == Prescription.Status.EXPIRED
+        return _Due(5, "no_prescription")
+    prescription_id, status, reference, end = prescription
+    if status == Prescription.Status.CANCELLED:
+        return _Due(4, "withdrawn", reference=reference)
+    entry = entries.get(prescription_id)
+    ended = status == Prescription.Status.EXPIRED
     if entry is None:
         if ended:
-            return step(_("Prescription terminée"), bilans, 4)
-        return step(
-            _("Bilan d'entrée à faire"),
-            reverse("bilans:entry_create", kwargs={"pk": patient.pk}),
-            0,
-            True,
-        )
-    if entry.status == Status.DRAFT:
-        return step(_("Bilan d'entrée à signer"), entry.get_absolute_url(), 0, True)
-    if entry.pk in exited:
-        return step(_("Programme terminé (bilan de sortie)"), bilans, 4)
-    if ended or prescription.current_end_date <= today + ending:
-        return step(
-            _("Bilan de sortie à faire (fin le %(end)s)")
-            % {"end": formats.date_format(prescription.current_end_date, "d/m/Y")},
-            reverse("bilans:exit_create", kwargs={"pk": entry.pk}),
-            1,
-            True,
-        )
-    since = max(filter(None, [last_report, entry.performed_on]))
+            return _Due(4, "ended", reference=reference)
+        return _Due(0, "entry_missing", True, reference)
+    entry_id, entry_status, performed_on = entry
+    if entry_status == Status.DRAFT:
+        return _Due(0, "entry_to_sign", True, reference, entry_id)
+    if entry_id in exited:
+        return _Due(4, "exited", reference=reference)
+    if ended or end <= today + ending:
+        return _Due(1, "exit_due", True, reference, entry_id, end)
+    since = max(filter(None, [last_report, performed_on]))
     if today - since >= report_due:
-        return step(
-            _("Compte rendu à rédiger (rien depuis le %(date)s)")
-            % {"date": formats.date_format(since, "d/m/Y")},
-            reverse("bilans:report_create", kwargs={"pk": patient.pk}),
-            2,
-            True,
-        )
-    return step(_("À jour"), bilans, 3)
+        return _Due(2, "report_due", True, reference, day=since)
+    return _Due(3, "up_to_date", reference=reference)
+
+
+def _step(patient: Patient, due: _Due) -> NextStep:
+    """The step as the home page shows it: its label and where it leads."""
+    day = formats.date_format(due.day, "d/m/Y") if due.day else ""
+    if due.kind == "no_prescription":
+        label, url = _("Pas de prescription émise"), patient.get_absolute_url()
+    elif due.kind == "entry_missing":
+        label = _("Bilan d'entrée à faire")
+        url = reverse("bilans:entry_create", kwargs={"pk": patient.pk})
+    elif due.kind == "entry_to_sign":
+        label = _("Bilan d'entrée à signer")
+        url = reverse("bilans:entry_detail", kwargs={"pk": due.target})
+    elif due.kind == "exit_due":
+        label = _("Bilan de sortie à faire (fin le %(end)s)") % {"end": day}
+        url = reverse("bilans:exit_create", kwargs={"pk": due.target})
+    elif due.kind == "report_due":
+        label = _("Compte rendu à rédiger (rien depuis le %(date)s)") % {"date": day}
+        url = reverse("bilans:report_create", kwargs={"pk": patient.pk})
+    else:
+        label = {
+            "withdrawn": _("Prescription retirée par le médecin"),
+            "ended": _("Prescription terminée"),
+            "exited": _("Programme terminé (bilan de sortie)"),
+            "up_to_date": _("À jour"),
+        }[due.kind]
+        url = reverse("bilans:patient", kwargs={"pk": patient.pk})
+    return NextStep(patient, due.reference, label, url, due.urgent, due.order)
 
 
 # --- The public verification page (R-B4) ----------------------------------------------------------

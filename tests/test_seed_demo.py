@@ -167,7 +167,7 @@ def test_seed_demo_gives_the_enseignant_patients_at_each_step(demo_settings):
         str(s.label)
         for s in next_steps(
             user=apa, today=timezone.localdate(), report_due_weeks=6, ending_days=30
-        )
+        ).steps
     }
     assert "Bilan d'entrée à faire" in labels
     renewable = Prescription.objects.filter(

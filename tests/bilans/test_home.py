@@ -19,7 +19,7 @@ def _steps(user, **kwargs):
     today = kwargs.pop("today", timezone.localdate())
     return {
         s.patient.pk: str(s.label)
-        for s in next_steps(user=user, today=today, report_due_weeks=6, ending_days=30)
+        for s in next_steps(user=user, today=today, report_due_weeks=6, ending_days=30).steps
     }
 
 
@@ -74,7 +74,46 @@ def test_the_home_page_shows_the_steps_in_constant_queries(
         factories.make_prescription(prescriber=prescriber, patient=other)
         patient_orient(patient=other, professional=oriented, by=prescriber)
     client.force_login(oriented)
-    with django_assert_max_num_queries(14):
+    # The usual 4 (session, user, the request's savepoint and release), the patients' count,
+    # next_steps' six (names, prescriptions, entry bilans, last comptes rendus, exit bilans,
+    # the patients shown), the follow-ups due, the recent patients and prescriptions, the
+    # unread notifications.
+    with django_assert_max_num_queries(15):
         page = client.get(reverse("home"))
     assert page.status_code == 200
     assert "entrée à faire" in page.content.decode()
+
+
+def test_every_patient_is_weighed_and_the_most_urgent_are_shown_first(
+    client, structure, prescriber, patient, oriented, monkeypatch
+):
+    """A busy professional's list is cut after the most urgent steps, never after the first
+    names of the alphabet: an entry bilan due for « ZOLA » comes before patients up to date."""
+    factories.make_entry_bilan(patient, oriented)  # `patient` is up to date
+    for name in ("ABEL", "BRUN"):
+        other = factories.PatientFactory(
+            structure=structure, physician_in_charge=prescriber, birth_name=name
+        )
+        factories.make_prescription(prescriber=prescriber, patient=other)
+        patient_orient(patient=other, professional=oriented, by=prescriber)
+        factories.make_entry_bilan(other, oriented)
+    zola = factories.PatientFactory(
+        structure=structure, physician_in_charge=prescriber, birth_name="ZOLA"
+    )
+    factories.make_prescription(prescriber=prescriber, patient=zola)
+    patient_orient(patient=zola, professional=oriented, by=prescriber)
+
+    found = next_steps(
+        user=oriented, today=timezone.localdate(), report_due_weeks=6, ending_days=30, limit=2
+    )
+    assert found.total == 4 and found.hidden == 2
+    assert [s.patient.birth_name for s in found.steps][0] == "ZOLA"
+    assert str(found.steps[0].label) == "Bilan d'entrée à faire"
+    assert [s.patient.birth_name for s in found.steps][1] == "ABEL"  # then by name
+
+    monkeypatch.setattr("bilans.selectors.HOME_LIMIT", 2)
+    client.force_login(oriented)
+    page = client.get(reverse("home")).content.decode()
+    assert "Les 2 patients aux étapes les plus urgentes, sur 4" in page
+    assert page.index("ZOLA") < page.index("ABEL")
+    assert reverse("dispensing:supervised") in page
