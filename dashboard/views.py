@@ -7,6 +7,8 @@ from django.shortcuts import render
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.models import ReadAudit
+from audit.services import audit_read
 from bilans.selectors import next_steps
 from kernel.pagination import CappedPaginator
 from patients.models import FULL_NAME_FIELDS
@@ -37,6 +39,14 @@ def dashboard_index(request: AuthenticatedRequest) -> HttpResponse:
     ending = selectors.list_excerpt(selectors.ending_soon(scope, today=today), selectors.LIST_LIMIT)
     unread = selectors.list_excerpt(
         selectors.unread_renewals(scope), selectors.LIST_LIMIT, cap=selectors.UNREAD_COUNT_CAP
+    )
+    # One read for the page, naming the patients its two lists show (as the patient list does).
+    audit_read(
+        request,
+        action=ReadAudit.Action.PATIENT_LIST,
+        patients_shown=[p.patient_id for p in ending.rows]
+        + [r.prescription.patient_id for r in unread.rows],
+        detail="tableau de bord",
     )
     figures = selectors.dashboard_figures(scope, today=today)
     per_month = [(formats.date_format(month, "N Y"), n) for month, n in figures.per_month]
@@ -103,34 +113,51 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
             Prescription.objects.filter(prescriber=user).select_related("patient").only(*ROW_FIELDS)
         )
         horizon = today + timedelta(days=ENDING_SOON_DAYS)
-        context |= {
-            "drafts": own.filter(status=Prescription.Status.DRAFT).order_by("-updated_at")[:20],
-            # The current end: the renewal's when there is one, else the prescription's.
-            "ending_soon": own.filter(
+        drafts = list(own.filter(status=Prescription.Status.DRAFT).order_by("-updated_at")[:20])
+        # The current end: the renewal's when there is one, else the prescription's.
+        ending_soon = list(
+            own.filter(
                 status__in=Prescription.RUNNING_STATUSES,
                 current_end_date__range=(today, horizon),
-            ).order_by("current_end_date")[:20],
-            "recent_prescriptions": own.exclude(status=Prescription.Status.DRAFT).order_by(
-                "-created_at"
-            )[:10],
+            ).order_by("current_end_date")[:20]
+        )
+        recent = list(own.exclude(status=Prescription.Status.DRAFT).order_by("-created_at")[:10])
+        context |= {
+            "drafts": drafts,
+            "ending_soon": ending_soon,
+            "recent_prescriptions": recent,
         }
+        shown = [p.patient_id for p in (*drafts, *ending_soon, *recent)]
     else:
+        shown = []
         if user.is_dispenser:  # the next step due per patient oriented to them (D.1172-5)
-            context["next_steps"] = next_steps(
+            steps = next_steps(
                 user=user,
                 today=today,
                 report_due_weeks=settings.APA_REPORT_DUE_WEEKS,
                 ending_days=ENDING_SOON_DAYS,
             )
+            context["next_steps"] = steps
+            shown += [step.patient.pk for step in steps.steps]
         if user.is_dispenser or user.is_admin_staff:
             # R-G4: the follow-up consultations of group programmes due within a week.
-            context["follow_ups_due"] = list(follow_ups_due(user, today=today)[:20])
-        context |= {
-            "recent_patients": patients_visible_to(user).order_by("-updated_at")[:10],
-            "recent_prescriptions": prescriptions_visible_to(user)
+            due = list(follow_ups_due(user, today=today)[:20])
+            context["follow_ups_due"] = due
+            shown += [item.enrolment.patient_id for item in due]
+        recent_patients = list(patients_visible_to(user).order_by("-updated_at")[:10])
+        recent = list(
+            prescriptions_visible_to(user)
             .filter(status__in=Prescription.RUNNING_STATUSES)
             .select_related("patient")
             .only(*ROW_FIELDS)
-            .order_by("-prescribed_on", "-created_at")[:10],
-        }
+            .order_by("-prescribed_on", "-created_at")[:10]
+        )
+        context |= {"recent_patients": recent_patients, "recent_prescriptions": recent}
+        shown += [patient.pk for patient in recent_patients]
+        shown += [p.patient_id for p in recent]
+    # One read for the page, naming the patients it shows (as the patient list does); none when
+    # it shows no patient.
+    audit_read(
+        request, action=ReadAudit.Action.PATIENT_LIST, patients_shown=shown, detail="accueil"
+    )
     return render(request, "dashboard/home.html", context)

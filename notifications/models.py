@@ -119,6 +119,13 @@ class Notification(CheckedModel):
         return reverse("notifications:open", kwargs={"pk": self.pk})
 
     @property
+    def named_patient_id(self):
+        """The patient the notification names (its pathway's or its prescription's), or None."""
+        if self.pathway_id:
+            return self.pathway.patient_id
+        return self.prescription.patient_id if self.prescription_id else None
+
+    @property
     def is_programme(self) -> bool:
         return self.kind.startswith("programme_")
 

@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
+from audit.models import ReadAudit
+from audit.services import audit_read
 from practitioners.http import AuthenticatedRequest
 
 from .models import Notification
@@ -18,6 +20,13 @@ MSG_READ = _("Notification marquée comme lue.")
 
 def inbox(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(notifications_for(request.user), 25).get_page(request.GET.get("page"))
+    # One read for the page, naming the patients its notifications name (as the patient list).
+    audit_read(
+        request,
+        action=ReadAudit.Action.PATIENT_LIST,
+        patients_shown=(n.named_patient_id for n in page.object_list if n.named_patient_id),
+        detail="notifications",
+    )
     return render(request, "notifications/inbox.html", {"page": page})
 
 

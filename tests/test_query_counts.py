@@ -65,16 +65,17 @@ CEILINGS = {
     # + the prescription, audit insert, the stored original (RenderedPdf).
     "pdf_repeat": ("physician", 7),
     # + patients count (two parts, as the list's), unread notifications, the structure, the
-    # recent prescriptions and patients (three lists) and the renewals shown.
-    "home": ("physician", 12),
-    # + count, unread count, the page.
-    "notifications": ("physician", 7),
+    # recent prescriptions and patients (three lists), the renewals shown, audit insert (one
+    # for the page, naming the patients shown).
+    "home": ("physician", 13),
+    # + count, unread count, the page, audit insert (naming the patients it names).
+    "notifications": ("physician", 8),
     # + unread notifications, the structure (staff), one aggregate per figure
     # (per month, per level, per situation; measured with the cache of the figures off), two
     # short lists each with its count past its first rows (measured with lists of 1 row, so
-    # that both are counted).
-    "dashboard_staff": ("staff", 13),
-    "dashboard_physician": ("physician", 12),
+    # that both are counted), audit insert (naming the patients the lists show).
+    "dashboard_staff": ("staff", 14),
+    "dashboard_physician": ("physician", 13),
     # + two filters' choices (situations, structures), the count (stops after 1,000; no full
     # count), the page, the audit insert (one for the page, naming its patients). No date
     # hierarchy (dropped: ~150 ms over 300,000 rows).

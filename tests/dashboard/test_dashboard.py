@@ -222,8 +222,8 @@ def test_the_figures_are_cached_for_a_few_minutes_and_the_lists_stay_live(
     # Prescribed in April for 3 months: it ends within 30 days.
     _prescribe(prescriber, patient, date(2026, 4, 1), 3, LimitationLevel.MODERATE)
     # Cached: the three aggregates are not asked again (session, user, savepoint and release,
-    # structure, the menu's unread notifications, the two lists: 8).
-    with django_assert_max_num_queries(8):
+    # structure, the menu's unread notifications, the two lists, the audit insert: 9).
+    with django_assert_max_num_queries(9):
         response = client.get(url)
     cached = response.context
     assert _months(cached) == _months(first)  # the new prescription is not counted yet...
