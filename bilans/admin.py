@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import ReadAudit
 from audit.services import audit_read
-from kernel.admin import AuditedReadAdmin, ReadOnlyAdmin, scope_to_structure
+from kernel.admin import AuditedReadAdmin, ReadOnlyAdmin, StoredPdfAdmin
 from patients import admin as patients_admin
 from patients.admin import patient_admin_term_q
 from prescriptions.rules import normalize_reference
@@ -137,10 +137,11 @@ class ExitBilanAdmin(DocumentAdmin):
 
 
 @admin.register(IssuedDocument)
-class IssuedDocumentAdmin(admin.ModelAdmin):
-    """The references, codes and stored PDFs of the signed documents (R-B4): a trace, never
-    added, changed or deleted here (as the prescriptions' RenderedPdf). No name in the list."""
+class IssuedDocumentAdmin(StoredPdfAdmin):
+    """The references, codes and stored PDFs of the signed documents (R-B4). No name in the
+    list."""
 
+    structure_field = "patient__structure"
     list_display = ["reference", "kind", "performed_on", "signed_at", "size", "rendered_at"]
     list_filter = ["kind", ("rendered_at", admin.EmptyFieldListFilter)]
     search_fields = ["reference", "sha256"]
@@ -154,18 +155,3 @@ class IssuedDocumentAdmin(admin.ModelAdmin):
         "rendered_at",
         "created_at",
     ]
-    readonly_fields = fields  # type: ignore[assignment]  # names only: the stubs type fields wider
-
-    def get_queryset(self, request):
-        return scope_to_structure(
-            super().get_queryset(request).defer("pdf"), request.user, "patient__structure"
-        )
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

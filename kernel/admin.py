@@ -195,6 +195,31 @@ class ReadOnlyAdmin(ClinicalRecordAdmin):
         return False
 
 
+class StoredPdfAdmin(admin.ModelAdmin):
+    """The PDFs handed out (a prescription's form, a bilan, a pathway prescription): a trace,
+    never added, changed or deleted here, listed without their bytes, scoped to the admin's
+    structure by `structure_field`. Set `list_display` and `fields` (shown read-only)."""
+
+    structure_field: str = "structure"
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields or ()
+
+    def get_queryset(self, request):
+        return scope_to_structure(
+            super().get_queryset(request).defer("pdf"), request.user, self.structure_field
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class ReadOnlyInline:
     """An inline shown read-only whatever the user's permissions. Set `fields`."""
 

@@ -11,8 +11,8 @@ from kernel.admin import (
     AuditedReadAdmin,
     HistoryAdmin,
     ReadOnlyAdmin,
+    StoredPdfAdmin,
     StructureScopedAdmin,
-    scope_to_structure,
 )
 
 from .models import Booking, CancerEpisode, Convention, PathwayPdf, PathwayPrescription, Tariff
@@ -88,27 +88,12 @@ class BookingAdmin(_AuditedPathwayAdmin):
 
 
 @admin.register(PathwayPdf)
-class PathwayPdfAdmin(admin.ModelAdmin):
-    """The pathway prescriptions' PDFs as handed out (pathway.pdf): a trace, never added,
-    changed or deleted here (as the prescriptions' RenderedPdf). No name in the list."""
+class PathwayPdfAdmin(StoredPdfAdmin):
+    """The pathway prescriptions' PDFs as handed out (pathway.pdf). No name in the list."""
 
+    structure_field = "pathway__structure"
     list_display = ["pathway", "created_at", "size", "sha256"]
     list_select_related = ["pathway"]
     date_hierarchy = "created_at"
     search_fields = ["pathway__reference", "sha256"]
     fields = ["pathway", "sha256", "size", "created_at"]
-    readonly_fields = fields  # type: ignore[assignment]  # names only: the stubs type fields wider
-
-    def get_queryset(self, request):
-        return scope_to_structure(
-            super().get_queryset(request).defer("pdf"), request.user, "pathway__structure"
-        )
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

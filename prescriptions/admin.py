@@ -23,7 +23,7 @@ from kernel.admin import (
     HistoryAdmin,
     ReadOnlyAdmin,
     ReadOnlyInline,
-    scope_to_structure,
+    StoredPdfAdmin,
 )
 from patients import admin as patients_admin
 from patients.admin import patient_admin_term_q
@@ -336,31 +336,15 @@ class SupervisionRuleAdmin(HistoryAdmin):
 
 
 @admin.register(RenderedPdf)
-class RenderedPdfAdmin(admin.ModelAdmin):
-    """The PDFs handed out (prescriptions.pdf): a trace, never added, changed or deleted here."""
+class RenderedPdfAdmin(StoredPdfAdmin):
+    """The official forms as handed out (prescriptions.pdf)."""
 
+    structure_field = "prescription__structure"
     list_display = ["prescription", "created_at", "size", "sha256"]
     list_select_related = ["prescription"]
     date_hierarchy = "created_at"
     search_fields = ["prescription__reference", "sha256"]
     fields = ["prescription", "content_key", "sha256", "size", "created_at"]
-    readonly_fields = fields  # type: ignore[assignment]  # names only: the stubs type fields wider
-
-    def get_queryset(self, request):
-        return scope_to_structure(
-            super().get_queryset(request).defer("pdf"),
-            request.user,
-            "prescription__structure",
-        )
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # --- The patients' admin, with their prescriptions ------------------------------------------
