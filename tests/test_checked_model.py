@@ -2,9 +2,11 @@
 answer, error for error, on every model of the project that declares one."""
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
@@ -13,22 +15,15 @@ from bilans.models import EntryBilan, ProgressReport
 from bilans.rules import NotDone
 from kernel.models import CheckedModel
 
-PROJECT_APPS = {
-    "practitioners",
-    "patients",
-    "prescriptions",
-    "bilans",
-    "pathway",
-    "programmes",
-    "notifications",
-}
-
 
 def checked_models() -> list[type[models.Model]]:
+    """The models of the project's own apps (top-level folders of BASE_DIR, not the
+    libraries') that declare a check constraint."""
+    base = Path(settings.BASE_DIR).resolve()
     return [
         model
         for model in apps.get_models()
-        if model._meta.app_label in PROJECT_APPS
+        if Path(model._meta.app_config.path).resolve().parent == base
         and any(isinstance(c, models.CheckConstraint) for c in model._meta.constraints)
     ]
 
