@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kernel.errors import coded_error as _error
 from patients.models import Patient
 from practitioners.models import User
 from prescriptions.models import Prescription
@@ -129,10 +130,6 @@ REPORT_FIELDS = (
     "risk_flag",
     "risk_description",
 )
-
-
-def _error(message: Any, code: str, **params: Any) -> ValidationError:
-    return ValidationError(message, code=code, params=params or None)
 
 
 Errors = dict[str, list[ValidationError]]

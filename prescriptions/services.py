@@ -16,6 +16,7 @@ from django.db.models import Model, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from kernel.errors import coded_error as _error
 from patients.models import CareTeamGrant, Patient
 from patients.services import care_team_grant
 from practitioners.models import User
@@ -149,10 +150,6 @@ def _full_clean(
         errors.setdefault(field, []).extend(field_errors)
     if errors:
         raise ValidationError(errors)
-
-
-def _error(message: "StrOrPromise", code: str, **params: Any) -> ValidationError:
-    return ValidationError(message, code=code, params=params or None)
 
 
 def _check_content(content: PrescriptionContent) -> dict[str, list[ValidationError]]:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
 from bilans.services import progress_report_create
+from kernel.errors import coded_error as _error
 from patients.models import CareTeamGrant, EligibilitySituation, Patient
 from patients.services import care_team_grant, care_team_revoke, patient_lock
 from practitioners.models import DISPENSER_PROFESSIONS, Structure, User
@@ -109,11 +110,6 @@ MSG_FOLLOW_UP_GOALS = _("Indiquez les objectifs ajustés.")
 MSG_REPORT_EFFECTS = _("Effets physiques et psychologiques : %(text)s")
 MSG_REPORT_GOALS = _("Objectifs ajustés : %(text)s")
 MSG_CANCEL_REASON = _("Indiquez le motif de l'annulation.")
-
-
-def _error(message: Any, code: str, field: str | None = None, **params: Any) -> ValidationError:
-    error = ValidationError(message, code=code, params=params or None)
-    return ValidationError({field: [error]}) if field else error
 
 
 @dataclass(frozen=True)
