@@ -201,35 +201,23 @@ def notify_prescriber_of_decision(referral: Referral) -> list[Notification]:
     )
 
 
+def _notify_offer_side_and_prescriber(enrolment: Enrolment, kind: str) -> list[Notification]:
+    """The offer's side (with the offer) and the prescriber of the enrolment's prescription."""
+    offer, prescription = enrolment.offer, enrolment.prescription
+    return _notify(
+        recipients=_offer_side(offer), kind=kind, prescription=prescription, offer=offer
+    ) + _notify(recipients=[prescription.prescriber], kind=kind, prescription=prescription)
+
+
 def notify_seat_offered(enrolment: Enrolment) -> list[Notification]:
     """A freed seat went to the first of the waiting list: the offer's side (to welcome the
     patient) and the prescriber are told."""
-    offer, prescription = enrolment.offer, enrolment.prescription
-    return _notify(
-        recipients=_offer_side(offer),
-        kind=Notification.Kind.PROGRAMME_SEAT,
-        prescription=prescription,
-        offer=offer,
-    ) + _notify(
-        recipients=[prescription.prescriber],
-        kind=Notification.Kind.PROGRAMME_SEAT,
-        prescription=prescription,
-    )
+    return _notify_offer_side_and_prescriber(enrolment, Notification.Kind.PROGRAMME_SEAT)
 
 
 def notify_dropout(enrolment: Enrolment) -> list[Notification]:
     """N sessions missed in a row: the coordinator and the prescriber are alerted."""
-    offer, prescription = enrolment.offer, enrolment.prescription
-    return _notify(
-        recipients=_offer_side(offer),
-        kind=Notification.Kind.PROGRAMME_DROPOUT,
-        prescription=prescription,
-        offer=offer,
-    ) + _notify(
-        recipients=[prescription.prescriber],
-        kind=Notification.Kind.PROGRAMME_DROPOUT,
-        prescription=prescription,
-    )
+    return _notify_offer_side_and_prescriber(enrolment, Notification.Kind.PROGRAMME_DROPOUT)
 
 
 def notify_structure_of_pathway(pathway: PathwayPrescription) -> list[Notification]:
